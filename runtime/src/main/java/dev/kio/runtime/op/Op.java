@@ -1,0 +1,126 @@
+package dev.kio.runtime.op;
+
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+
+import dev.kio.OpCancelledException;
+import dev.kio.OpException;
+import dev.kio.OpTimedOutException;
+import dev.kio.runtime.ring.Opcode;
+import dev.kio.runtime.sys.Errno;
+
+/**
+ * One I/O operation in a worker's op table: what to ask the kernel, and where it is in its
+ * life ({@link OpState}). Ops are pooled per worker and recycled once their last completion
+ * has been reaped; hold on to {@link #token()}, never to the object, to refer to one later.
+ */
+public final class Op {
+    final int slot;
+    /** Native scratch the kernel may read: the op's own timespec and its link timeout's. */
+    final MemorySegment scratch;
+    int generation;
+    OpState state = OpState.FREE;
+
+    int opcode;
+    int sqeFlags;
+    int fd;
+    long off;
+    long addr;
+    int len;
+    int opFlags;
+    /** The memory this op names, kept reachable until the kernel is done with it. */
+    Object keepAlive;
+    long timeoutNanos;
+
+    OpWaiter waiter;
+    int pendingCqes;
+    boolean cancelRequested;
+    int result;
+    int cqeFlags;
+    Outcome outcome;
+
+    Op nextFree;
+    Op nextQueued;
+
+    Op(int slot, MemorySegment scratch) {
+        this.slot = slot;
+        this.scratch = scratch;
+    }
+
+    /**
+     * Attaches a timeout: if the op has not completed after {@code nanos}, the kernel cancels it
+     * ({@code IORING_OP_LINK_TIMEOUT}, 5.5+) and it ends {@link Outcome#TIMED_OUT}.
+     */
+    public Op timeout(long nanos) {
+        if (nanos <= 0) {
+            throw new IllegalArgumentException("timeout must be positive, got " + nanos + " ns");
+        }
+        if (state != OpState.PREPARED) {
+            throw new IllegalStateException("a timeout is set before submission; op is " + state);
+        }
+        timeoutNanos = nanos;
+        return this;
+    }
+
+    public Op timeout(Duration timeout) {
+        return timeout(timeout.toNanos());
+    }
+
+    /** A handle for {@link OpTable#cancel(long)}: stays valid, and harmless, after the op is recycled. */
+    public long token() {
+        return UserData.pack(generation, UserData.PRIMARY, slot);
+    }
+
+    public OpState state() {
+        return state;
+    }
+
+    public int opcode() {
+        return opcode;
+    }
+
+    public int fd() {
+        return fd;
+    }
+
+    /** The kernel's raw result: a count or value, or {@code -errno}. Valid in {@link OpWaiter#onComplete}. */
+    public int result() {
+        return result;
+    }
+
+    /** The completion's {@code IORING_CQE_F_*} flags. */
+    public int cqeFlags() {
+        return cqeFlags;
+    }
+
+    public Outcome outcome() {
+        return outcome;
+    }
+
+    /** The attached timeout in nanoseconds, 0 for none. */
+    public long timeoutNanos() {
+        return timeoutNanos;
+    }
+
+    /**
+     * The typed exception for a completion that did not end {@link Outcome#OK}: it names the
+     * errno, the operation and its fd.
+     */
+    public static OpException failure(Outcome outcome, int result, int opcode, int fd, long timeoutNanos) {
+        int errno = -result;
+        String op = Opcode.name(opcode);
+        String target = "fd " + fd;
+        return switch (outcome) {
+            case CANCELLED -> new OpCancelledException(errno, Errno.name(errno), op, target);
+            case TIMED_OUT -> new OpTimedOutException(errno, Errno.name(errno), op, target,
+                    Duration.ofNanos(timeoutNanos));
+            case FAILED -> new OpException(errno, Errno.name(errno), Errno.describe(errno), op, target);
+            case OK -> throw new IllegalArgumentException("result " + result + " is not a failure");
+        };
+    }
+
+    @Override
+    public String toString() {
+        return Opcode.name(opcode) + "(fd " + fd + ")#" + slot + "." + generation + " " + state;
+    }
+}

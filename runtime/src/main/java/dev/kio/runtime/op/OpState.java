@@ -1,0 +1,20 @@
+package dev.kio.runtime.op;
+
+/**
+ * Where an operation is in its life. The kernel owns the memory an operation names from
+ * {@link #SUBMITTED} until its last completion has been reaped, cancelled or not.
+ */
+public enum OpState {
+    /** In the table's free list. */
+    FREE,
+    /** Acquired and described, not yet handed to the ring. */
+    PREPARED,
+    /** Waiting for submission-queue space; the kernel has not seen it. */
+    QUEUED,
+    /** Its SQE is in the ring; the kernel owns its memory. */
+    SUBMITTED,
+    /** A cancel was requested; the kernel still owns its memory until its completion arrives. */
+    CANCELLING,
+    /** Its result was delivered; the slot waits only for a companion CQE (its link timeout). */
+    COMPLETED
+}

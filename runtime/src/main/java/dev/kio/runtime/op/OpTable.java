@@ -1,0 +1,332 @@
+package dev.kio.runtime.op;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+import dev.kio.runtime.ring.Opcode;
+import dev.kio.runtime.ring.Ring;
+import dev.kio.runtime.sys.Errno;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * A worker's table of operations: it hands out pooled {@link Op}s, writes their SQEs into the
+ * ring, and turns each CQE back into a completion for the op's waiter.
+ *
+ * <p>Confined to the worker thread. An op keeps its slot, and the memory it names, until its
+ * last CQE arrives (its own and, with a timeout, its link timeout's), whatever its waiter does.
+ * When the submission queue is full the table flushes it, and if the kernel still has no room
+ * the op waits in a backlog that {@link #drainBacklog()} submits later: users never see EAGAIN.
+ */
+public final class OpTable {
+    private static final int SCRATCH_BYTES = 32;
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+
+    private final Ring ring;
+    private final Arena arena;
+    private Op[] ops = new Op[0];
+    private Op free;
+    private Op backlogHead;
+    private Op backlogTail;
+    private int active;
+    private int owed;
+
+    private long submitted;
+    private long completed;
+    private long stale;
+
+    /**
+     * @param ring     the ring to submit to, owned by the calling thread
+     * @param arena    where op scratch memory lives; it must outlive every op the kernel holds
+     * @param capacity slots to start with; the table doubles when they are all in use
+     */
+    public OpTable(Ring ring, Arena arena, int capacity) {
+        this.ring = ring;
+        this.arena = arena;
+        grow(Math.max(16, capacity));
+    }
+
+    private void grow(int newCapacity) {
+        int old = ops.length;
+        if (newCapacity > UserData.MAX_SLOTS) {
+            throw new IllegalStateException("more than " + UserData.MAX_SLOTS + " operations in flight on one worker");
+        }
+        MemorySegment slab = arena.allocate((long) (newCapacity - old) * SCRATCH_BYTES, 16);
+        ops = Arrays.copyOf(ops, newCapacity);
+        for (int i = newCapacity - 1; i >= old; i--) {
+            Op op = new Op(i, slab.asSlice((long) (i - old) * SCRATCH_BYTES, SCRATCH_BYTES));
+            op.generation = 1;
+            op.nextFree = free;
+            free = op;
+            ops[i] = op;
+        }
+    }
+
+    /** A free op in state {@link OpState#PREPARED}, described as a NOP until a factory fills it. */
+    Op acquire(int opcode) {
+        if (free == null) {
+            grow(ops.length * 2);
+        }
+        Op op = free;
+        free = op.nextFree;
+        op.nextFree = null;
+        op.state = OpState.PREPARED;
+        op.opcode = opcode;
+        op.sqeFlags = 0;
+        op.fd = -1;
+        op.off = 0;
+        op.addr = 0;
+        op.len = 0;
+        op.opFlags = 0;
+        op.timeoutNanos = 0;
+        op.cancelRequested = false;
+        op.result = 0;
+        op.cqeFlags = 0;
+        op.outcome = null;
+        active++;
+        return op;
+    }
+
+    private void release(Op op) {
+        op.state = OpState.FREE;
+        op.keepAlive = null;
+        op.waiter = null;
+        int next = op.generation + 1;
+        op.generation = next == 0 ? 1 : next;
+        op.nextFree = free;
+        free = op;
+        active--;
+        owed--;
+    }
+
+    /**
+     * Hands a prepared op to the kernel; {@code waiter} gets its completion on this thread.
+     * Never fails for lack of SQ space: the op then waits in the backlog.
+     */
+    public void submit(Op op, OpWaiter waiter) {
+        if (op.state != OpState.PREPARED) {
+            throw new IllegalStateException("only a prepared op can be submitted: " + op);
+        }
+        op.waiter = waiter;
+        op.pendingCqes = op.timeoutNanos > 0 ? 2 : 1;
+        owed++;
+        if (backlogHead != null || !tryPrep(op)) {
+            op.state = OpState.QUEUED;
+            if (backlogTail == null) {
+                backlogHead = op;
+            } else {
+                backlogTail.nextQueued = op;
+            }
+            backlogTail = op;
+        }
+    }
+
+    private boolean tryPrep(Op op) {
+        int need = op.timeoutNanos > 0 ? 2 : 1;
+        if (ring.sqSpace() < need) {
+            ring.flush();
+            if (ring.sqSpace() < need) {
+                return false;
+            }
+        }
+        long userData = UserData.pack(op.generation, UserData.PRIMARY, op.slot);
+        int flags = op.sqeFlags;
+        if (op.timeoutNanos > 0) {
+            flags |= Ring.SQE_IO_LINK;
+        }
+        ring.prep(op.opcode, flags, 0, op.fd, op.off, op.addr, op.len, op.opFlags, userData, 0, 0, 0);
+        if (op.timeoutNanos > 0) {
+            long ts = op.scratch.address() + 16;
+            writeTimespec(op.scratch, 16, op.timeoutNanos);
+            ring.prep(Opcode.LINK_TIMEOUT, 0, 0, -1, 0, ts, 1, 0,
+                    UserData.pack(op.generation, UserData.LINK_TIMEOUT, op.slot), 0, 0, 0);
+        }
+        op.state = OpState.SUBMITTED;
+        submitted++;
+        return true;
+    }
+
+    static void writeTimespec(MemorySegment scratch, long offset, long nanos) {
+        scratch.set(JAVA_LONG, offset, nanos / NANOS_PER_SECOND);
+        scratch.set(JAVA_LONG, offset + 8, nanos % NANOS_PER_SECOND);
+    }
+
+    /**
+     * Submits backlogged ops while the SQ has room, and completes those cancelled while they
+     * waited (the kernel never saw them). Called once per worker loop turn.
+     *
+     * @return how many backlogged ops left the backlog
+     */
+    public int drainBacklog() {
+        int n = 0;
+        while (backlogHead != null) {
+            Op op = backlogHead;
+            if (!op.cancelRequested) {
+                op.state = OpState.PREPARED;
+                if (!tryPrep(op)) {
+                    op.state = OpState.QUEUED;
+                    break;
+                }
+            }
+            backlogHead = op.nextQueued;
+            op.nextQueued = null;
+            if (backlogHead == null) {
+                backlogTail = null;
+            }
+            n++;
+            if (op.cancelRequested) {
+                // The kernel never saw it: no link-timeout CQE will come either.
+                op.state = OpState.CANCELLING;
+                op.pendingCqes = 1;
+                deliver(op, -Errno.ECANCELED, 0);
+            }
+        }
+        return n;
+    }
+
+    /** Whether ops are waiting for SQ space. */
+    public boolean hasBacklog() {
+        return backlogHead != null;
+    }
+
+    /**
+     * Turns a CQE back into its op's completion. A CQE whose slot or generation does not match
+     * a live op (stale or duplicate) is counted in {@link #staleCompletions()} and dropped.
+     */
+    public void complete(long userData, int res, int flags) {
+        int slot = UserData.slot(userData);
+        Op op = slot < ops.length ? ops[slot] : null;
+        if (op == null || op.generation != UserData.generation(userData) || !owedByKernel(op.state)) {
+            stale++;
+            return;
+        }
+        if (UserData.kind(userData) == UserData.LINK_TIMEOUT) {
+            if (--op.pendingCqes == 0 && op.state == OpState.COMPLETED) {
+                release(op);
+            }
+            return;
+        }
+        if (op.state == OpState.COMPLETED) {
+            stale++;
+            return;
+        }
+        deliver(op, res, flags);
+    }
+
+    private static boolean owedByKernel(OpState state) {
+        return state == OpState.SUBMITTED || state == OpState.CANCELLING || state == OpState.COMPLETED;
+    }
+
+    private void deliver(Op op, int res, int flags) {
+        boolean more = (flags & Ring.CQE_F_MORE) != 0;
+        op.cqeFlags = flags;
+        classify(op, res);
+        if (!more) {
+            op.pendingCqes--;
+            op.state = OpState.COMPLETED;
+            completed++;
+        }
+        try {
+            op.waiter.onComplete(op);
+        } finally {
+            if (!more && op.pendingCqes == 0) {
+                release(op);
+            }
+        }
+    }
+
+    private static void classify(Op op, int res) {
+        op.result = res;
+        if (res >= 0) {
+            op.outcome = Outcome.OK;
+        } else if (op.opcode == Opcode.TIMEOUT && res == -Errno.ETIME) {
+            // A pure timer ends with ETIME when it fires: that is its success.
+            op.result = 0;
+            op.outcome = Outcome.OK;
+        } else if (res == -Errno.ECANCELED || res == -Errno.EINTR) {
+            // io-wq workers interrupted by a cancel report EINTR rather than ECANCELED.
+            if (op.cancelRequested) {
+                op.outcome = Outcome.CANCELLED;
+            } else if (op.timeoutNanos > 0) {
+                op.outcome = Outcome.TIMED_OUT;
+            } else {
+                op.outcome = res == -Errno.ECANCELED ? Outcome.CANCELLED : Outcome.FAILED;
+            }
+        } else {
+            op.outcome = Outcome.FAILED;
+        }
+    }
+
+    /**
+     * Asks the kernel to cancel the op {@code token} names ({@code IORING_OP_ASYNC_CANCEL},
+     * 5.5+). The op still completes exactly once, through its waiter: {@link Outcome#CANCELLED},
+     * or its real result if it finished first. Its memory stays the kernel's until then.
+     *
+     * @return false when the token names no pending op (already completed, or recycled)
+     */
+    public boolean cancel(long token) {
+        int slot = UserData.slot(token);
+        Op op = slot < ops.length ? ops[slot] : null;
+        if (op == null || op.generation != UserData.generation(token) || UserData.kind(token) != UserData.PRIMARY) {
+            return false;
+        }
+        switch (op.state) {
+            case QUEUED -> {
+                op.cancelRequested = true;
+                return true;
+            }
+            case SUBMITTED -> {
+                op.cancelRequested = true;
+                op.state = OpState.CANCELLING;
+                Op cancel = acquire(Opcode.ASYNC_CANCEL);
+                cancel.addr = token;
+                submit(cancel, OpWaiter.IGNORE);
+                return true;
+            }
+            default -> {
+                return false;
+            }
+        }
+    }
+
+    /** Cancels every pending op except cancels themselves; returns how many were asked to stop. */
+    public int cancelAll() {
+        int n = 0;
+        for (Op op : ops) {
+            if ((op.state == OpState.SUBMITTED || op.state == OpState.QUEUED) && op.opcode != Opcode.ASYNC_CANCEL
+                    && cancel(op.token())) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Ops not in the free list: prepared, queued, in the kernel, or waiting for a companion CQE. */
+    public int active() {
+        return active;
+    }
+
+    /** Submitted ops whose last CQE has not arrived: the kernel may still use their memory. */
+    public int owed() {
+        return owed;
+    }
+
+    /** Slots in the table; grows by doubling, never shrinks. */
+    public int capacity() {
+        return ops.length;
+    }
+
+    public long submittedCount() {
+        return submitted;
+    }
+
+    public long completedCount() {
+        return completed;
+    }
+
+    /** CQEs that matched no live op and were dropped. */
+    public long staleCompletions() {
+        return stale;
+    }
+}

@@ -1,0 +1,114 @@
+package dev.kio.runtime.op;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+
+import dev.kio.runtime.ring.Opcode;
+
+/**
+ * Creates a worker's operations, one method per opcode, liburing style: each only describes
+ * the op; submitting (awaiting) it is separate. Every address and length is checked against its
+ * segment here, before the kernel can see it, and the segment is kept reachable until the op's
+ * last completion.
+ *
+ * <p>Confined to the worker thread, like the table it draws from. Errors come back as
+ * {@code -errno} in {@link Op#result()}; each method lists the ones specific to it.
+ */
+public final class Ops {
+    /** Position meaning "the file's current position" (streams such as pipes and sockets). */
+    public static final long CURRENT_POSITION = -1;
+
+    private final OpTable table;
+
+    public Ops(OpTable table) {
+        this.table = table;
+    }
+
+    public OpTable table() {
+        return table;
+    }
+
+    /** {@code IORING_OP_NOP} (5.1): completes with 0; measures the ring itself. */
+    public Op nop() {
+        return table.acquire(Opcode.NOP);
+    }
+
+    /**
+     * {@code IORING_OP_READ} (5.6): reads up to {@code length} bytes from {@code fd} into
+     * {@code segment} at {@code offset}; result is the byte count, 0 at end of file.
+     * Errors: EBADF, EAGAIN never (the ring polls), EINVAL (bad position), EFAULT, EISDIR.
+     *
+     * @param position file position, or {@link #CURRENT_POSITION}
+     */
+    public Op read(int fd, MemorySegment segment, long offset, int length, long position) {
+        return readWrite(Opcode.READ, fd, checked(segment, offset, length, true), offset, length, position);
+    }
+
+    /**
+     * {@code IORING_OP_WRITE} (5.6): writes up to {@code length} bytes of {@code segment} at
+     * {@code offset} to {@code fd}; result is the byte count (possibly short).
+     * Errors: EBADF, EPIPE (reader gone), ENOSPC, EFBIG, EINVAL.
+     *
+     * @param position file position, or {@link #CURRENT_POSITION}
+     */
+    public Op write(int fd, MemorySegment segment, long offset, int length, long position) {
+        return readWrite(Opcode.WRITE, fd, checked(segment, offset, length, false), offset, length, position);
+    }
+
+    private Op readWrite(int opcode, int fd, MemorySegment segment, long offset, int length, long position) {
+        Op op = table.acquire(opcode);
+        op.fd = fd;
+        op.addr = segment.address() + offset;
+        op.len = length;
+        op.off = position;
+        op.keepAlive = segment;
+        return op;
+    }
+
+    /** {@code IORING_OP_CLOSE} (5.6): closes {@code fd}. Errors: EBADF. */
+    public Op close(int fd) {
+        Op op = table.acquire(Opcode.CLOSE);
+        op.fd = fd;
+        return op;
+    }
+
+    /**
+     * {@code IORING_OP_TIMEOUT} (5.4) as a pure timer: completes with 0 after {@code nanos}
+     * (the kernel's ETIME is its success), or is cancelled.
+     */
+    public Op sleep(long nanos) {
+        if (nanos < 0) {
+            throw new IllegalArgumentException("sleep must not be negative, got " + nanos + " ns");
+        }
+        Op op = table.acquire(Opcode.TIMEOUT);
+        OpTable.writeTimespec(op.scratch, 0, nanos);
+        op.addr = op.scratch.address();
+        op.len = 1;
+        return op;
+    }
+
+    /**
+     * {@code IORING_OP_MSG_RING} (5.18): posts a CQE with {@code userData} and {@code value} to
+     * the ring {@code ringFd}; result is 0 here. Errors: EBADFD (target ring gone), EOVERFLOW
+     * (target CQ full), EINVAL (kernel or target refuses).
+     */
+    public Op msgRing(int ringFd, long userData, int value) {
+        Op op = table.acquire(Opcode.MSG_RING);
+        op.fd = ringFd;
+        op.off = userData;
+        op.len = value;
+        return op;
+    }
+
+    private static MemorySegment checked(MemorySegment segment, long offset, int length, boolean kernelWrites) {
+        Objects.requireNonNull(segment, "segment");
+        Objects.checkFromIndexSize(offset, length, segment.byteSize());
+        if (!segment.isNative()) {
+            throw new IllegalArgumentException("io_uring needs native memory; got a heap segment " + segment);
+        }
+        if (kernelWrites && segment.isReadOnly()) {
+            throw new IllegalArgumentException("cannot read into a read-only segment " + segment);
+        }
+        return segment;
+    }
+}

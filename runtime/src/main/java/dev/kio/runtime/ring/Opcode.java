@@ -1,0 +1,47 @@
+package dev.kio.runtime.ring;
+
+/**
+ * The io_uring opcodes kio issues, with the names used in error messages and the kernel that
+ * introduced each. Values follow the kernel ABI ({@code enum io_uring_op}), not liburing's
+ * header, so opcodes newer than the build's liburing can be used too.
+ */
+public final class Opcode {
+    public static final int NOP = 0;
+    public static final int TIMEOUT = 11;
+    public static final int ASYNC_CANCEL = 14;
+    public static final int LINK_TIMEOUT = 15;
+    public static final int CLOSE = 19;
+    public static final int READ = 22;
+    public static final int WRITE = 23;
+    public static final int MSG_RING = 40;
+
+    private Opcode() {
+    }
+
+    /** The operation's name as users see it in errors, e.g. {@code "read"}. */
+    public static String name(int opcode) {
+        return switch (opcode) {
+            case NOP -> "nop";
+            case TIMEOUT -> "sleep";
+            case ASYNC_CANCEL -> "cancel";
+            case LINK_TIMEOUT -> "link_timeout";
+            case CLOSE -> "close";
+            case READ -> "read";
+            case WRITE -> "write";
+            case MSG_RING -> "msg_ring";
+            default -> "op" + opcode;
+        };
+    }
+
+    /** The first Linux release that has the opcode. */
+    public static String minimumKernel(int opcode) {
+        return switch (opcode) {
+            case NOP -> "5.1";
+            case TIMEOUT -> "5.4";
+            case ASYNC_CANCEL, LINK_TIMEOUT -> "5.5";
+            case CLOSE, READ, WRITE -> "5.6";
+            case MSG_RING -> "5.18";
+            default -> "unknown";
+        };
+    }
+}

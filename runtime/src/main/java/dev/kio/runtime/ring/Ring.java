@@ -1,0 +1,316 @@
+package dev.kio.runtime.ring;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
+
+import dev.kio.runtime.sys.Errno;
+import dev.kio.runtime.sys.Native;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * One io_uring instance, driven from Java over its mapped rings.
+ *
+ * <p>SQEs are written straight into the mapped submission array and CQEs read straight from
+ * the completion array, with acquire/release ordering on the shared head and tail words as
+ * liburing does. The only native call on the way is {@link #enter}, at most once per worker
+ * loop turn. A ring is confined to the thread that created it: with
+ * {@code IORING_SETUP_SINGLE_ISSUER} the kernel accepts submissions only from that thread.
+ *
+ * <p>Set-up flags the kernel refuses are dropped one at a time, newest first, so the same code
+ * runs on older kernels with fewer optimisations; {@link #setupFlags()} says what was kept.
+ */
+public final class Ring implements AutoCloseable {
+    public static final int SETUP_SUBMIT_ALL = 1 << 7;
+    public static final int SETUP_COOP_TASKRUN = 1 << 8;
+    public static final int SETUP_SINGLE_ISSUER = 1 << 12;
+    public static final int SETUP_DEFER_TASKRUN = 1 << 13;
+    private static final int SETUP_CQSIZE = 1 << 3;
+    /** Dropped in this order when the kernel answers EINVAL: newest kernels' flags first. */
+    private static final int[] FALLBACK_ORDER = {
+        SETUP_DEFER_TASKRUN, SETUP_SINGLE_ISSUER, SETUP_COOP_TASKRUN, SETUP_SUBMIT_ALL
+    };
+
+    public static final int FEAT_NODROP = 1 << 1;
+    public static final int FEAT_CQE_SKIP = 1 << 11;
+
+    /** IOSQE_* flags, byte 1 of an SQE. */
+    public static final int SQE_IO_LINK = 1 << 2;
+    public static final int SQE_ASYNC = 1 << 4;
+    public static final int SQE_CQE_SKIP_SUCCESS = 1 << 6;
+
+    /** IORING_CQE_F_MORE: the operation will post more completions. */
+    public static final int CQE_F_MORE = 1 << 1;
+
+    private static final int ENTER_GETEVENTS = 1;
+    private static final int ENTER_REGISTERED_RING = 1 << 4;
+    private static final int SQ_CQ_OVERFLOW = 1 << 1;
+
+    private static final int SQE_BYTES = 64;
+    private static final int CQE_BYTES = 16;
+    private static final int PROBE_OPS = 256;
+
+    private static final VarHandle INT = JAVA_INT.varHandle();
+
+    private final Arena arena = Arena.ofConfined();
+    private final long ringPtr;
+    private final int ringFd;
+    private final int enterFd;
+    private final int enterFlags;
+    private final int setupFlags;
+    private final int features;
+    private final boolean[] supportedOps = new boolean[PROBE_OPS];
+
+    private final MemorySegment sqes;
+    private final MemorySegment sqKhead;
+    private final MemorySegment sqKtail;
+    private final MemorySegment sqKflags;
+    private final int sqEntries;
+    private final int sqMask;
+    private int sqTail;
+
+    private final MemorySegment cqes;
+    private final MemorySegment cqKhead;
+    private final MemorySegment cqKtail;
+    private final MemorySegment cqKoverflow;
+    private final int cqEntries;
+    private final int cqMask;
+    private int cqHead;
+
+    private boolean closed;
+
+    private Ring(MemorySegment info, RingOptions options) {
+        ringPtr = info.getAtIndex(JAVA_LONG, 0);
+        ringFd = (int) info.getAtIndex(JAVA_LONG, 1);
+        setupFlags = (int) info.getAtIndex(JAVA_LONG, 2);
+        features = (int) info.getAtIndex(JAVA_LONG, 3);
+        sqEntries = (int) info.getAtIndex(JAVA_LONG, 4);
+        cqEntries = (int) info.getAtIndex(JAVA_LONG, 5);
+        sqKhead = word(info, 6);
+        sqKtail = word(info, 7);
+        sqKflags = word(info, 8);
+        MemorySegment sqArray = at(info, 10, (long) sqEntries * 4);
+        sqes = at(info, 11, (long) sqEntries * SQE_BYTES);
+        cqKhead = word(info, 12);
+        cqKtail = word(info, 13);
+        cqKoverflow = word(info, 14);
+        cqes = at(info, 15, (long) cqEntries * CQE_BYTES);
+        sqMask = sqEntries - 1;
+        cqMask = cqEntries - 1;
+        sqTail = (int) INT.getAcquire(sqKtail, 0L);
+        cqHead = (int) INT.getAcquire(cqKhead, 0L);
+        // SQE i always sits in array slot i, so submitting never rewrites the index array.
+        for (int i = 0; i < sqEntries; i++) {
+            sqArray.setAtIndex(JAVA_INT, i, i);
+        }
+
+        int registered = options.registerRingFd() ? Native.ringRegisterFd(ringPtr) : -1;
+        enterFd = registered >= 0 ? registered : ringFd;
+        enterFlags = registered >= 0 ? ENTER_REGISTERED_RING : 0;
+
+        MemorySegment probe = arena.allocate(PROBE_OPS);
+        if (Native.ringProbe(ringPtr, probe) > 0) {
+            for (int op = 0; op < PROBE_OPS; op++) {
+                supportedOps[op] = probe.get(JAVA_BYTE, op) != 0;
+            }
+        }
+        if (options.iowqCpu() >= 0) {
+            // Best effort: io-wq placement is an optimisation, never a reason to fail.
+            Native.ringIowqCpu(ringPtr, options.iowqCpu());
+        }
+    }
+
+    private static MemorySegment word(MemorySegment info, int index) {
+        return at(info, index, 4);
+    }
+
+    private static MemorySegment at(MemorySegment info, int index, long size) {
+        return MemorySegment.ofAddress(info.getAtIndex(JAVA_LONG, index)).reinterpret(size);
+    }
+
+    /**
+     * Sets up a ring owned by the calling thread.
+     *
+     * @throws RingSetupException with the cause and the fix (memlock limit, seccomp, sysctl,
+     *                            kernel too old)
+     */
+    public static Ring open(RingOptions options) throws RingSetupException {
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment info = tmp.allocate(JAVA_LONG, Native.INFO_COUNT);
+            int flags = options.setupFlags();
+            int cq = options.effectiveCqEntries();
+            int rc = Native.ringCreate(options.entries(), cq, flags, info);
+            for (int i = 0; rc == -Errno.EINVAL && i < FALLBACK_ORDER.length; i++) {
+                if ((flags & FALLBACK_ORDER[i]) != 0) {
+                    flags &= ~FALLBACK_ORDER[i];
+                    rc = Native.ringCreate(options.entries(), cq, flags, info);
+                }
+            }
+            if (rc < 0) {
+                throw RingSetupException.diagnose(-rc, options);
+            }
+            Ring ring = new Ring(info, options);
+            if ((ring.features & FEAT_NODROP) == 0) {
+                ring.close();
+                throw new RingSetupException(Errno.ENOSYS,
+                        "the kernel lacks IORING_FEAT_NODROP, so completions could be lost under load",
+                        "run on Linux " + IoUring.MINIMUM_KERNEL + " or newer");
+            }
+            return ring;
+        }
+    }
+
+    /** The {@code IORING_SETUP_*} flags in force, after any fallback. */
+    public int setupFlags() {
+        return setupFlags;
+    }
+
+    /** The kernel's {@code IORING_FEAT_*} bits. */
+    public int features() {
+        return features;
+    }
+
+    /** Whether the kernel supports the opcode (from {@code IORING_REGISTER_PROBE}). */
+    public boolean supports(int opcode) {
+        return opcode >= 0 && opcode < PROBE_OPS && supportedOps[opcode];
+    }
+
+    public int fd() {
+        return ringFd;
+    }
+
+    public boolean registeredRingFd() {
+        return enterFlags != 0;
+    }
+
+    public int sqEntries() {
+        return sqEntries;
+    }
+
+    public int cqEntries() {
+        return cqEntries;
+    }
+
+    /** Free SQ slots right now. */
+    public int sqSpace() {
+        return sqEntries - (sqTail - (int) INT.getAcquire(sqKhead, 0L));
+    }
+
+    /** SQEs written but not yet consumed by the kernel. */
+    public int sqPending() {
+        return sqTail - (int) INT.getAcquire(sqKhead, 0L);
+    }
+
+    /**
+     * Writes the next SQE; the caller checked {@link #sqSpace()}. Arguments are the SQE's
+     * fields in the kernel's order ({@code struct io_uring_sqe}); unused ones are 0.
+     */
+    public void prep(int opcode, int sqeFlags, int ioprio, int fd, long off, long addr, int len, int opFlags,
+            long userData, int bufIndex, int fileIndex, long addr3) {
+        long base = (long) (sqTail & sqMask) * SQE_BYTES;
+        MemorySegment s = sqes;
+        s.set(JAVA_LONG, base, (opcode & 0xFFL) | (sqeFlags & 0xFFL) << 8 | (ioprio & 0xFFFFL) << 16
+                | (fd & 0xFFFFFFFFL) << 32);
+        s.set(JAVA_LONG, base + 8, off);
+        s.set(JAVA_LONG, base + 16, addr);
+        s.set(JAVA_LONG, base + 24, (len & 0xFFFFFFFFL) | (opFlags & 0xFFFFFFFFL) << 32);
+        s.set(JAVA_LONG, base + 32, userData);
+        s.set(JAVA_LONG, base + 40, (bufIndex & 0xFFFFL) | (fileIndex & 0xFFFFFFFFL) << 32);
+        s.set(JAVA_LONG, base + 48, addr3);
+        s.set(JAVA_LONG, base + 56, 0L);
+        sqTail++;
+    }
+
+    /**
+     * Publishes written SQEs and calls {@code io_uring_enter} once: submits them all and, when
+     * {@code minComplete > 0}, waits for that many completions. Deferred task work runs either
+     * way, so completions become visible to {@link #reap}.
+     *
+     * @return the number of SQEs the kernel consumed, or {@code -errno}: {@code -EINTR} (a signal
+     *         ended the wait), {@code -EBUSY}/{@code -EAGAIN} (reap completions, then retry)
+     */
+    public int enter(int minComplete) {
+        return enter(minComplete, ENTER_GETEVENTS);
+    }
+
+    /** Like {@link #enter(int)}, but a wait gives up after {@code nanos} ({@code -ETIME}; 5.11+). */
+    public int enter(int minComplete, long nanos) {
+        INT.setRelease(sqKtail, 0L, sqTail);
+        int toSubmit = sqTail - (int) INT.getAcquire(sqKhead, 0L);
+        return Native.enterTimeout(enterFd, toSubmit, minComplete, ENTER_GETEVENTS | enterFlags, nanos);
+    }
+
+    /** Submits written SQEs without running task work or waiting, to free SQ space mid-turn. */
+    public int flush() {
+        return enter(0, 0);
+    }
+
+    private int enter(int minComplete, int flags) {
+        INT.setRelease(sqKtail, 0L, sqTail);
+        int toSubmit = sqTail - (int) INT.getAcquire(sqKhead, 0L);
+        if (toSubmit == 0 && minComplete == 0 && flags == 0) {
+            return 0;
+        }
+        return Native.enter(enterFd, toSubmit, minComplete, flags | enterFlags);
+    }
+
+    /** Completions ready to reap. */
+    public int cqReady() {
+        return (int) INT.getAcquire(cqKtail, 0L) - cqHead;
+    }
+
+    /** Whether the kernel holds completions back because the CQ was full (NODROP keeps them). */
+    public boolean cqOverflowPending() {
+        return ((int) INT.getAcquire(sqKflags, 0L) & SQ_CQ_OVERFLOW) != 0;
+    }
+
+    /** Completions the kernel had to drop: stays 0 with NODROP, kept as a check. */
+    public int cqDropped() {
+        return (int) INT.getAcquire(cqKoverflow, 0L);
+    }
+
+    /**
+     * Hands every completion visible now to {@code handler}, in order. Each CQE is released to
+     * the kernel before its handler runs, so a handler may submit or flush freely; completions
+     * that arrive meanwhile wait for the next call.
+     *
+     * @return how many completions were handled
+     */
+    public int reap(CqeHandler handler) {
+        int tail = (int) INT.getAcquire(cqKtail, 0L);
+        int n = 0;
+        while (cqHead != tail) {
+            long base = (long) (cqHead & cqMask) * CQE_BYTES;
+            long userData = cqes.get(JAVA_LONG, base);
+            long resFlags = cqes.get(JAVA_LONG, base + 8);
+            cqHead++;
+            INT.setRelease(cqKhead, 0L, cqHead);
+            handler.onCqe(userData, (int) resFlags, (int) (resFlags >>> 32));
+            n++;
+        }
+        return n;
+    }
+
+    /**
+     * Unmaps the rings and closes the ring fd. Only call this once every operation's completion
+     * has been reaped, or with memory the kernel may still touch deliberately kept alive: closing
+     * makes the kernel cancel what is left, asynchronously.
+     */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            Native.ringDestroy(ringPtr);
+            arena.close();
+        }
+    }
+
+    /** Receives completions from {@link #reap}. */
+    @FunctionalInterface
+    public interface CqeHandler {
+        void onCqe(long userData, int res, int flags);
+    }
+}

@@ -1,0 +1,255 @@
+package dev.kio.runtime.sys;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * Bindings to kio's native shim ({@code runtime/src/main/c/kio_shim.c}), loaded through FFM.
+ *
+ * <p>The shim is carried in the jar as {@code native/linux-x86_64/libkio.so}, copied to a
+ * temporary file, loaded, and the file unlinked at once, so nothing is left behind. Every
+ * call returns a count or {@code 0} on success and {@code -errno} on failure.
+ */
+public final class Native {
+    private static final String RESOURCE = "/native/linux-x86_64/libkio.so";
+
+    private static final MethodHandle RING_CREATE;
+    private static final MethodHandle RING_REGISTER_FD;
+    private static final MethodHandle RING_PROBE;
+    private static final MethodHandle RING_IOWQ_CPU;
+    private static final MethodHandle RING_DESTROY;
+    private static final MethodHandle ENTER;
+    private static final MethodHandle ENTER_TIMEOUT;
+    private static final MethodHandle SET_AFFINITY;
+    private static final MethodHandle GET_AFFINITY;
+    private static final MethodHandle PIPE;
+    private static final MethodHandle EVENTFD;
+    private static final MethodHandle EVENTFD_WRITE;
+    private static final MethodHandle CLOSE;
+    private static final MethodHandle MEMLOCK_LIMIT;
+    private static final MethodHandle ERRNO_TEXT;
+
+    /** Entries in the array {@link #ringCreate} fills; must match the shim's enum. */
+    public static final int INFO_COUNT;
+
+    static {
+        SymbolLookup lib = load();
+        Linker linker = Linker.nativeLinker();
+        RING_CREATE = bind(linker, lib, "kio_ring_create", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+        RING_REGISTER_FD = bind(linker, lib, "kio_ring_register_fd", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+        RING_PROBE = bind(linker, lib, "kio_ring_probe", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT));
+        RING_IOWQ_CPU = bind(linker, lib, "kio_ring_iowq_cpu", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT));
+        RING_DESTROY = bind(linker, lib, "kio_ring_destroy", FunctionDescriptor.ofVoid(JAVA_LONG));
+        ENTER = bind(linker, lib, "kio_enter", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+        ENTER_TIMEOUT = bind(linker, lib, "kio_enter_timeout",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+        SET_AFFINITY = bind(linker, lib, "kio_set_affinity", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        GET_AFFINITY = bind(linker, lib, "kio_get_affinity", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        PIPE = bind(linker, lib, "kio_pipe", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        EVENTFD = bind(linker, lib, "kio_eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        EVENTFD_WRITE = bind(linker, lib, "kio_eventfd_write", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+        CLOSE = bind(linker, lib, "kio_close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        MEMLOCK_LIMIT = bind(linker, lib, "kio_memlock_limit", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        ERRNO_TEXT = bind(linker, lib, "kio_errno_text",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+        MethodHandle infoCount = bind(linker, lib, "kio_info_count", FunctionDescriptor.of(JAVA_INT));
+        try {
+            INFO_COUNT = (int) infoCount.invokeExact();
+        } catch (Throwable t) {
+            throw new ExceptionInInitializerError(t);
+        }
+    }
+
+    private Native() {
+    }
+
+    private static SymbolLookup load() {
+        if (!System.getProperty("os.name", "").toLowerCase().contains("linux")
+                || !System.getProperty("os.arch", "").matches("amd64|x86_64")) {
+            throw new UnsupportedOperationException("kio runs on Linux x86_64 only; this is "
+                    + System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        }
+        try (InputStream in = Native.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("kio's native shim " + RESOURCE
+                        + " is missing from the classpath: build the runtime module with Maven (scripts/mvn package)");
+            }
+            Path tmp = Files.createTempFile("libkio", ".so");
+            try {
+                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                return SymbolLookup.libraryLookup(tmp, Arena.global());
+            } finally {
+                // The mapping stays valid after the unlink; nothing is left in /tmp.
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot extract kio's native shim to a temporary file: " + e, e);
+        }
+    }
+
+    private static MethodHandle bind(Linker linker, SymbolLookup lib, String name, FunctionDescriptor fd) {
+        MemorySegment symbol = lib.find(name).orElseThrow(
+                () -> new IllegalStateException("kio's native shim has no symbol " + name + ": rebuild the runtime module"));
+        return linker.downcallHandle(symbol, fd);
+    }
+
+    private static AssertionError broken(Throwable t) {
+        return new AssertionError("native call failed unexpectedly", t);
+    }
+
+    /** Creates a ring through liburing; fills {@code info} ({@link #INFO_COUNT} longs). */
+    public static int ringCreate(int entries, int cqEntries, int flags, MemorySegment info) {
+        try {
+            return (int) RING_CREATE.invokeExact(entries, cqEntries, flags, info);
+        } catch (Throwable t) {
+            throw broken(t);
+        }
+    }
+
+    /** Registers the ring's fd with itself; returns the index to enter with. */
+    public static int ringRegisterFd(long ring) {
+        try {
+            return (int) RING_REGISTER_FD.invokeExact(ring);
+        } catch (Throwable t) {
+            throw broken(t);
+        }
+    }
+
+    /** Marks supported opcodes with 1 in {@code supported}; returns the kernel's opcode count. */
+    public static int ringProbe(long ring, MemorySegment supported) {
+        try {
+            return (int) RING_PROBE.invokeExact(ring, supported, (int) supported.byteSize());
+        } catch (Throwable t) {
+            throw broken(t);
+        }
+    }
+
+    /** Pins the ring's io-wq threads to {@code cpu}. */
+    public static int ringIowqCpu(long ring, int cpu) {
+        try {
+            return (int) RING_IOWQ_CPU.invokeExact(ring, cpu);
+        } catch (Throwable t) {
+            throw broken(t);
+        }
+    }
+
+    public static void ringDestroy(long ring) {
+        try {
+            RING_DESTROY.invokeExact(ring);
+        } catch (Throwable t) {
+            throw broken(t);
+        }
+    }
+
+    /** {@code io_uring_enter(2)}: submits, and waits for {@code minComplete} completions when asked. */
+    public static int enter(int fd, int toSubmit, int minComplete, int flags) {
+        try {
+            return (int) ENTER.invokeExact(fd, toSubmit, minComplete, flags);
+        } catch (Throwable t) {
+            throw broken(t);
+        }
+    }
+
+    /** {@code io_uring_enter(2)} whose wait gives up with {@code -ETIME} after {@code nanos}. */
+    public static int enterTimeout(int fd, int toSubmit, int minComplete, int flags, long nanos) {
+        try {
+            return (int) ENTER_TIMEOUT.invokeExact(fd, toSubmit, minComplete, flags, nanos);
+        } catch (Throwable t) {
+            throw broken(t);
+        }
+    }
+
+    /** Pins the calling thread to one CPU. */
+    public static int setAffinity(int cpu) {
+        try {
+            return (int) SET_AFFINITY.invokeExact(cpu);
+        } catch (Throwable t) {
+            throw broken(t);
+        }
+    }
+
+    /** Reads the calling thread's CPU mask, 64 CPUs a word; returns how many CPUs it holds. */
+    public static int getAffinity(MemorySegment words) {
+        try {
+            return (int) GET_AFFINITY.invokeExact(words, (int) (words.byteSize() / 8));
+        } catch (Throwable t) {
+            throw broken(t);
+        }
+    }
+
+    /** {@code pipe2(2)} into two ints. */
+    public static int pipe(MemorySegment fds, int flags) {
+        try {
+            return (int) PIPE.invokeExact(fds, flags);
+        } catch (Throwable t) {
+            throw broken(t);
+        }
+    }
+
+    public static int eventfd(int initval, int flags) {
+        try {
+            return (int) EVENTFD.invokeExact(initval, flags);
+        } catch (Throwable t) {
+            throw broken(t);
+        }
+    }
+
+    public static int eventfdWrite(int fd, long value) {
+        try {
+            return (int) EVENTFD_WRITE.invokeExact(fd, value);
+        } catch (Throwable t) {
+            throw broken(t);
+        }
+    }
+
+    public static int close(int fd) {
+        try {
+            return (int) CLOSE.invokeExact(fd);
+        } catch (Throwable t) {
+            throw broken(t);
+        }
+    }
+
+    /** {@code RLIMIT_MEMLOCK} as {soft, hard} bytes; {@code -1} means unlimited. */
+    public static long[] memlockLimit() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment soft = arena.allocate(JAVA_LONG);
+            MemorySegment hard = arena.allocate(JAVA_LONG);
+            int rc = (int) MEMLOCK_LIMIT.invokeExact(soft, hard);
+            if (rc < 0) {
+                return new long[] {-1, -1};
+            }
+            return new long[] {soft.get(JAVA_LONG, 0), hard.get(JAVA_LONG, 0)};
+        } catch (Throwable t) {
+            throw broken(t);
+        }
+    }
+
+    /** The errno's name and description, e.g. {"EBADF", "Bad file descriptor"}. */
+    static String[] errnoText(int errno) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment name = arena.allocate(64);
+            MemorySegment text = arena.allocate(256);
+            int rc = (int) ERRNO_TEXT.invokeExact(errno, name, 64, text, 256);
+            if (rc < 0) {
+                return new String[] {"E" + errno, "unknown error " + errno};
+            }
+            return new String[] {name.getString(0), text.getString(0)};
+        } catch (Throwable t) {
+            throw broken(t);
+        }
+    }
+}

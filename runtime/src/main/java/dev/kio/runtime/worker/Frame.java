@@ -1,0 +1,254 @@
+package dev.kio.runtime.worker;
+
+import dev.kio.OpException;
+import dev.kio.Task;
+import dev.kio.runtime.msg.MpscQueue;
+import dev.kio.runtime.op.Op;
+import dev.kio.runtime.op.OpWaiter;
+import dev.kio.runtime.op.Ops;
+import dev.kio.runtime.op.Outcome;
+
+/**
+ * A resumable continuation: the frame of one task, run on one worker at a time.
+ *
+ * <p>This is the interface the flow compiler's generated classes implement, and what
+ * hand-written continuations extend. {@link #step()} is a state machine over {@link #state}:
+ * it runs until it awaits something ({@code if (await(x)) return;}), completes
+ * ({@code complete(v); return;}) or throws. An awaited op resumes the frame with its result;
+ * an awaited child task that finished synchronously continues inline, with no re-dispatch.
+ *
+ * <pre>{@code
+ * final class ReadOnce extends Frame<Integer> {
+ *     protected void step() throws Throwable {
+ *         switch (state) {
+ *             case 0 -> { state = 1; if (await(ops().read(fd, buf, 0, 64, Ops.CURRENT_POSITION))) return; }
+ *             case 1 -> complete(result());
+ *         }
+ *     }
+ * }
+ * }</pre>
+ *
+ * Lifecycle: NEW (lazy, nothing ran), RUNNING (inside {@code step}), SUSPENDED (waiting for
+ * an op, a child, or a switch to another worker), DONE. A frame is awaited at most once.
+ *
+ * @param <T> the task's result type
+ */
+public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWaiter, Awaiter {
+    private static final byte NEW = 0;
+    private static final byte RUNNING = 1;
+    private static final byte SUSPENDED = 2;
+    private static final byte DONE = 3;
+
+    /** The resume label; owned by {@link #step()}. Starts at 0. */
+    protected int state;
+
+    private byte status = NEW;
+    Worker worker;
+    Awaiter awaiter;
+    private Worker switchTarget;
+    private T value;
+    private Throwable failure;
+
+    private int opResult;
+    private int opOpcode;
+    private int opFd;
+    private long opTimeout;
+    private Outcome opOutcome;
+
+    /**
+     * Runs the state machine from {@link #state} until it suspends, completes, or throws (the
+     * exception becomes the task's failure). Returning without doing one of those is a bug in
+     * the frame and fails the task with an {@link IllegalStateException}.
+     */
+    protected abstract void step() throws Throwable;
+
+    @Override
+    public final boolean isDone() {
+        return status == DONE;
+    }
+
+    /** The worker this frame runs on now. */
+    protected final Worker worker() {
+        return worker;
+    }
+
+    /** The current worker's op factory. */
+    protected final Ops ops() {
+        return worker.ops();
+    }
+
+    /** Submits {@code op} and suspends; the frame resumes when it completes. Always true. */
+    protected final boolean await(Op op) {
+        status = SUSPENDED;
+        worker.submit(op, this);
+        return true;
+    }
+
+    /**
+     * Keeps waiting without submitting anything: for a frame with several ops in flight at once,
+     * resumed by one completion while others are still pending. Always true.
+     */
+    protected final boolean awaitMore() {
+        status = SUSPENDED;
+        return true;
+    }
+
+    /**
+     * Awaits a child task, starting it here if it has not started. Returns false when the child
+     * is already done (continue inline), true when this frame suspended until it is.
+     */
+    protected final boolean await(Task<?> task) {
+        Frame<?> child = frameOf(task);
+        if (child.awaiter != null) {
+            throw new IllegalStateException("task " + child + " is already awaited");
+        }
+        child.awaiter = this;
+        if (child.status == NEW) {
+            child.worker = worker;
+            child.resume();
+        }
+        if (child.status == DONE) {
+            return false;
+        }
+        status = SUSPENDED;
+        return true;
+    }
+
+    /**
+     * Moves the rest of this frame to {@code target}: returns false if it is already there
+     * (continue inline), true when it suspended and will resume on {@code target}'s thread.
+     */
+    protected final boolean switchTo(Worker target) {
+        if (target == worker) {
+            return false;
+        }
+        target.checkAccepting();
+        status = SUSPENDED;
+        switchTarget = target;
+        return true;
+    }
+
+    /** Finishes the task with {@code result}; return from {@link #step()} right after. */
+    protected final void complete(T result) {
+        value = result;
+        status = DONE;
+    }
+
+    /** The last awaited op's result, or its typed failure (errno, op name, fd; timed out; cancelled). */
+    protected final int result() throws OpException {
+        if (opOutcome == Outcome.OK) {
+            return opResult;
+        }
+        throw Op.failure(opOutcome, opResult, opOpcode, opFd, opTimeout);
+    }
+
+    /** The last awaited op's raw kernel result ({@code -errno} on failure). */
+    protected final int rawResult() {
+        return opResult;
+    }
+
+    /** How the last awaited op ended. */
+    protected final Outcome outcome() {
+        return opOutcome;
+    }
+
+    /** A finished child's result, or its exception rethrown. */
+    protected final <R> R resultOf(Task<R> task) throws Throwable {
+        Frame<R> child = frameOf(task);
+        if (child.status != DONE) {
+            throw new IllegalStateException("task " + child + " has not finished");
+        }
+        return child.join();
+    }
+
+    /** The result of a finished frame, or its failure rethrown. */
+    final T join() throws Throwable {
+        if (failure != null) {
+            throw failure;
+        }
+        return value;
+    }
+
+    final Throwable failure() {
+        return failure;
+    }
+
+    @SuppressWarnings("unchecked")
+    static <R> Frame<R> frameOf(Task<R> task) {
+        if (task instanceof Frame<?> frame) {
+            return (Frame<R>) frame;
+        }
+        throw new IllegalArgumentException("not a kio task: " + task);
+    }
+
+    @Override
+    public final void onComplete(Op op) {
+        opResult = op.result();
+        opOpcode = op.opcode();
+        opFd = op.fd();
+        opTimeout = op.timeoutNanos();
+        opOutcome = op.outcome();
+        resume();
+    }
+
+    @Override
+    public final void onDone(Frame<?> child) {
+        if (Worker.current() != worker) {
+            // The child finished on another worker; this frame resumes on its own.
+            worker.post(this);
+        } else if (status == SUSPENDED) {
+            resume();
+        }
+        // Otherwise the child finished synchronously inside await(task), which continues inline.
+    }
+
+    /** Runs one step on the current worker; called only by the worker that owns the frame. */
+    final void resume() {
+        status = RUNNING;
+        try {
+            step();
+            if (status == RUNNING) {
+                throw new IllegalStateException(getClass().getName()
+                        + ".step() returned without awaiting or completing, in state " + state);
+            }
+        } catch (Throwable t) {
+            failure = t;
+            status = DONE;
+        }
+        if (status == SUSPENDED) {
+            Worker target = switchTarget;
+            if (target != null) {
+                // Handed over only now that step() has returned: the target may run it at once.
+                switchTarget = null;
+                worker = target;
+                target.post(this);
+            }
+        } else {
+            finish();
+        }
+    }
+
+    /** Ends a frame that never ran because its worker stopped; its awaiter learns why. */
+    final void reject(Throwable why) {
+        failure = why;
+        status = DONE;
+        finish();
+    }
+
+    private void finish() {
+        Awaiter a = awaiter;
+        if (a != null) {
+            a.onDone(this);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "[state " + state + ", " + switch (status) {
+            case NEW -> "new";
+            case RUNNING -> "running";
+            case SUSPENDED -> "suspended";
+            default -> "done";
+        } + "]";
+    }
+}
