@@ -63,8 +63,16 @@ public final class OpTable {
         }
     }
 
-    /** A free op in state {@link OpState#PREPARED}, described as a NOP until a factory fills it. */
+    /**
+     * A free op in state {@link OpState#PREPARED} for {@code opcode}, its other fields cleared.
+     *
+     * @throws UnsupportedOperationException when the kernel's probe lacks the opcode
+     */
     Op acquire(int opcode) {
+        if (!ring.supports(opcode)) {
+            throw new UnsupportedOperationException(Opcode.name(opcode) + " needs Linux " + Opcode.minimumKernel(opcode)
+                    + " or newer: this kernel's io_uring does not support opcode " + opcode);
+        }
         if (free == null) {
             grow(ops.length * 2);
         }

@@ -2,6 +2,7 @@ package dev.kio.runtime.worker;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -9,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import dev.kio.OpException;
 import dev.kio.runtime.op.OpTable;
 import dev.kio.runtime.op.Ops;
 
@@ -25,6 +27,10 @@ class NopRoundTripTest {
         NopLoop(int batch, long count) {
             this.batch = batch;
             this.count = count;
+        }
+
+        long count() {
+            return count;
         }
 
         @Override
@@ -123,6 +129,42 @@ class NopRoundTripTest {
         } finally {
             Probes.close(pipe);
         }
+    }
+
+    /** Closes an fd through io_uring and reports the result. */
+    static final class CloseFd extends Frame<Integer> {
+        private final int fd;
+
+        CloseFd(int fd) {
+            this.fd = fd;
+        }
+
+        @Override
+        protected void step() throws Throwable {
+            if (state == 0) {
+                state = 1;
+                await(ops().close(fd));
+                return;
+            }
+            complete(result());
+        }
+    }
+
+    @Test
+    void closeOpClosesTheFdAndABadFdFailsWithEbadf() throws Exception {
+        long fdsBefore = Probes.openFds();
+        int[] pipe = Probes.pipe();
+        try (IoPool pool = IoPool.builder().workers(1).start()) {
+            Worker w = pool.worker(0);
+            long fdsWithPipeAndPool = Probes.openFds();
+            assertEquals(0, w.syncWait(new CloseFd(pipe[0])));
+            assertEquals(0, w.syncWait(new CloseFd(pipe[1])));
+            assertEquals(fdsWithPipeAndPool - 2, Probes.openFds());
+            OpException e = assertThrows(OpException.class, () -> w.syncWait(new CloseFd(pipe[1])));
+            assertEquals("EBADF", e.errnoName());
+            assertEquals("close(fd " + pipe[1] + ") failed: EBADF (Bad file descriptor)", e.getMessage());
+        }
+        assertEquals(fdsBefore, Probes.openFds());
     }
 
     @Test
