@@ -300,10 +300,19 @@ public final class OpTable {
 
     /** Cancels every pending op except cancels themselves; returns how many were asked to stop. */
     public int cancelAll() {
+        return cancelAll(null);
+    }
+
+    /**
+     * Cancels the pending ops whose completion goes to {@code waiter} (all of them when null),
+     * except cancels themselves; returns how many were asked to stop. Scans the table: for rare
+     * paths such as a stop or a task that ended with ops still in flight.
+     */
+    public int cancelAll(OpWaiter waiter) {
         int n = 0;
         for (Op op : ops) {
             if ((op.state == OpState.SUBMITTED || op.state == OpState.QUEUED) && op.opcode != Opcode.ASYNC_CANCEL
-                    && cancel(op.token())) {
+                    && (waiter == null || op.waiter == waiter) && cancel(op.token())) {
                 n++;
             }
         }

@@ -2,15 +2,17 @@ package dev.kio.runtime.sys;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -87,9 +89,8 @@ public final class Native {
                 throw new IllegalStateException("kio's native shim " + RESOURCE
                         + " is missing from the classpath: build the runtime module with Maven (scripts/mvn package)");
             }
-            Path tmp = Files.createTempFile("libkio", ".so");
+            Path tmp = extract(in);
             try {
-                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
                 return SymbolLookup.libraryLookup(tmp, Arena.global());
             } finally {
                 // The mapping stays valid after the unlink; nothing is left in /tmp.
@@ -97,6 +98,27 @@ public final class Native {
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot extract kio's native shim to a temporary file: " + e, e);
+        }
+    }
+
+    /**
+     * Copies the shim to a new file in the temp directory. Not Files.createTempFile: its
+     * SecureRandom keeps /dev/random and /dev/urandom open for the life of the process. The
+     * name is unique per process and attempt, and CREATE_NEW (O_EXCL) never follows a link.
+     */
+    private static Path extract(InputStream in) throws IOException {
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"));
+        long pid = ProcessHandle.current().pid();
+        for (int attempt = 0;; attempt++) {
+            Path tmp = dir.resolve("libkio-" + pid + "-" + System.nanoTime() + "-" + attempt + ".so");
+            try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                in.transferTo(out);
+                return tmp;
+            } catch (FileAlreadyExistsException e) {
+                if (attempt == 10) {
+                    throw e;
+                }
+            }
         }
     }
 

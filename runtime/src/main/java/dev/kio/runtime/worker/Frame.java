@@ -29,7 +29,10 @@ import dev.kio.runtime.op.Outcome;
  * }</pre>
  *
  * Lifecycle: NEW (lazy, nothing ran), RUNNING (inside {@code step}), SUSPENDED (waiting for
- * an op, a child, or a switch to another worker), DONE. A frame is awaited at most once.
+ * an op, a child, or a switch to another worker), DRAINING (it finished, but ops it submitted
+ * are still in the kernel: they are cancelled, and their completions absorbed), DONE. Its
+ * awaiter hears of it only at DONE, so memory the frame's ops name is never in use once it is
+ * done. A frame is awaited at most once.
  *
  * @param <T> the task's result type
  */
@@ -37,7 +40,8 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
     private static final byte NEW = 0;
     private static final byte RUNNING = 1;
     private static final byte SUSPENDED = 2;
-    private static final byte DONE = 3;
+    private static final byte DRAINING = 3;
+    private static final byte DONE = 4;
 
     /** The resume label; owned by {@link #step()}. Starts at 0. */
     protected int state;
@@ -46,6 +50,8 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
     Worker worker;
     Awaiter awaiter;
     private Worker switchTarget;
+    /** Ops submitted by this frame whose completion has not arrived. */
+    private int opsInFlight;
     private T value;
     private Throwable failure;
 
@@ -79,8 +85,9 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
 
     /** Submits {@code op} and suspends; the frame resumes when it completes. Always true. */
     protected final boolean await(Op op) {
-        status = SUSPENDED;
         worker.submit(op, this);
+        opsInFlight++;
+        status = SUSPENDED;
         return true;
     }
 
@@ -121,6 +128,10 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
     protected final boolean switchTo(Worker target) {
         if (target == worker) {
             return false;
+        }
+        if (opsInFlight > 0) {
+            // Their completions arrive on this worker's ring, which the target must not touch.
+            throw new IllegalStateException(this + " cannot switch workers with " + opsInFlight + " op(s) in flight");
         }
         target.checkAccepting();
         status = SUSPENDED;
@@ -183,6 +194,14 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
 
     @Override
     public final void onComplete(Op op) {
+        opsInFlight--;
+        if (status == DRAINING) {
+            if (opsInFlight == 0) {
+                status = DONE;
+                finish();
+            }
+            return;
+        }
         opResult = op.result();
         opOpcode = op.opcode();
         opFd = op.fd();
@@ -223,6 +242,9 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
                 worker = target;
                 target.post(this);
             }
+        } else if (opsInFlight > 0) {
+            status = DRAINING;
+            worker.cancelOpsOf(this);
         } else {
             finish();
         }
@@ -248,6 +270,7 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
             case NEW -> "new";
             case RUNNING -> "running";
             case SUSPENDED -> "suspended";
+            case DRAINING -> "draining";
             default -> "done";
         } + "]";
     }

@@ -107,6 +107,10 @@ public final class Worker {
         return driver().table.cancel(token);
     }
 
+    void cancelOpsOf(OpWaiter waiter) {
+        driver().table.cancelAll(waiter);
+    }
+
     void submit(Op op, OpWaiter waiter) {
         Driver d = driver();
         if (lifecycle == TERMINATED) {

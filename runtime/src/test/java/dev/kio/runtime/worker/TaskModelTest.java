@@ -6,13 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import dev.kio.OpException;
 import dev.kio.Task;
+import dev.kio.runtime.op.Ops;
 
 @Timeout(60)
 class TaskModelTest {
@@ -117,6 +121,65 @@ class TaskModelTest {
             }
             resultOf(child);
             complete(Thread.currentThread().getName());
+        }
+    }
+
+    /** Two reads in flight: one fails at once (EBADF), the other would wait forever on an empty pipe. */
+    static final class FailsWithReadInFlight extends Frame<Integer> {
+        private final int emptyPipe;
+        private final MemorySegment buf = Arena.ofAuto().allocate(16);
+        int steps;
+
+        FailsWithReadInFlight(int emptyPipe) {
+            this.emptyPipe = emptyPipe;
+        }
+
+        @Override
+        protected void step() throws Throwable {
+            steps++;
+            if (state == 0) {
+                state = 1;
+                await(ops().read(emptyPipe, buf, 0, 8, Ops.CURRENT_POSITION));
+                await(ops().read(-1, buf, 8, 8, Ops.CURRENT_POSITION));
+                return;
+            }
+            result();
+            complete(42);
+        }
+    }
+
+    @Test
+    void frameThatFailsWithAnOpInFlightCancelsItAndFinishesOnce() throws Exception {
+        int[] pipe = Probes.pipe();
+        try (IoPool pool = IoPool.builder().workers(1).start()) {
+            FailsWithReadInFlight frame = new FailsWithReadInFlight(pipe[0]);
+            OpException e = assertThrows(OpException.class, () -> pool.worker(0).syncWait(frame));
+            assertEquals("EBADF", e.errnoName());
+            assertTrue(frame.isDone());
+            assertEquals(2, frame.steps, "the cancelled read's completion is absorbed, not resumed");
+            assertEquals("after nop", pool.worker(0).syncWait(new AfterNop()));
+        } finally {
+            Probes.close(pipe);
+        }
+    }
+
+    @Test
+    void switchingWorkersWithAnOpInFlightIsRefused() throws Exception {
+        try (IoPool pool = IoPool.builder().workers(2).start()) {
+            Frame<String> frame = new Frame<>() {
+                @Override
+                protected void step() throws Throwable {
+                    if (state == 0) {
+                        state = 1;
+                        await(ops().nop());
+                        switchTo(pool.worker(1));
+                        return;
+                    }
+                    complete("switched");
+                }
+            };
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.worker(0).syncWait(frame));
+            assertTrue(e.getMessage().contains("in flight"), e.getMessage());
         }
     }
 
