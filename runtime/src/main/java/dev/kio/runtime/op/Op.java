@@ -34,6 +34,8 @@ public final class Op {
 
     OpWaiter waiter;
     int pendingCqes;
+    /** Its link timeout's CQE is still owed: only then does a LINK_TIMEOUT CQE for this slot count. */
+    boolean linkTimeoutOwed;
     boolean cancelRequested;
     int result;
     int cqeFlags;

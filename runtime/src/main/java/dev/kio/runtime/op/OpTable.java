@@ -89,6 +89,7 @@ public final class OpTable {
         op.opFlags = 0;
         op.timeoutNanos = 0;
         op.cancelRequested = false;
+        op.linkTimeoutOwed = false;
         op.result = 0;
         op.cqeFlags = 0;
         op.outcome = null;
@@ -149,6 +150,7 @@ public final class OpTable {
             writeTimespec(op.scratch, 16, op.timeoutNanos);
             ring.prep(Opcode.LINK_TIMEOUT, 0, 0, -1, 0, ts, 1, 0,
                     UserData.pack(op.generation, UserData.LINK_TIMEOUT, op.slot), 0, 0, 0);
+            op.linkTimeoutOwed = true;
         }
         op.state = OpState.SUBMITTED;
         submitted++;
@@ -210,6 +212,11 @@ public final class OpTable {
             return;
         }
         if (UserData.kind(userData) == UserData.LINK_TIMEOUT) {
+            if (!op.linkTimeoutOwed) {
+                stale++;
+                return;
+            }
+            op.linkTimeoutOwed = false;
             if (--op.pendingCqes == 0 && op.state == OpState.COMPLETED) {
                 release(op);
             }
@@ -281,6 +288,9 @@ public final class OpTable {
         }
         switch (op.state) {
             case QUEUED -> {
+                if (op.cancelRequested) {
+                    return false;
+                }
                 op.cancelRequested = true;
                 return true;
             }

@@ -4,9 +4,10 @@ package dev.kio.runtime.ring;
  * How a ring is set up.
  *
  * @param entries        submission queue size (rounded up to a power of two by the kernel)
- * @param cqEntries      completion queue size; 0 means four times {@code entries}. Generous by
- *                       default: a burst larger than the CQ is kept by the kernel (NODROP) but
- *                       costs an overflow flush.
+ * @param cqEntries      completion queue size, at least {@code entries} and at most 65536; 0
+ *                       means four times {@code entries}, capped at 65536. Generous by default:
+ *                       a burst larger than the CQ is kept by the kernel (NODROP) but costs an
+ *                       overflow flush.
  * @param setupFlags     the {@code IORING_SETUP_*} flags wanted; any the kernel refuses is
  *                       dropped, newest first, and {@link Ring#setupFlags()} tells what was kept
  * @param registerRingFd register the ring fd with itself (5.18+) so each enter skips the fd lookup
@@ -18,12 +19,17 @@ public record RingOptions(int entries, int cqEntries, int setupFlags, boolean re
     public static final int DEFAULT_FLAGS = Ring.SETUP_SUBMIT_ALL | Ring.SETUP_COOP_TASKRUN
             | Ring.SETUP_SINGLE_ISSUER | Ring.SETUP_DEFER_TASKRUN;
 
+    /** The kernel's IORING_MAX_ENTRIES and IORING_MAX_CQ_ENTRIES. */
+    static final int MAX_SQ_ENTRIES = 32768;
+    static final int MAX_CQ_ENTRIES = 65536;
+
     public RingOptions {
-        if (entries < 1 || entries > 32768) {
-            throw new IllegalArgumentException("ring entries must be 1..32768, got " + entries);
+        if (entries < 1 || entries > MAX_SQ_ENTRIES) {
+            throw new IllegalArgumentException("ring entries must be 1.." + MAX_SQ_ENTRIES + ", got " + entries);
         }
-        if (cqEntries < 0 || cqEntries > 1 << 20) {
-            throw new IllegalArgumentException("CQ entries must be 0..1048576, got " + cqEntries);
+        if (cqEntries != 0 && (cqEntries < entries || cqEntries > MAX_CQ_ENTRIES)) {
+            throw new IllegalArgumentException("CQ entries must be 0 (default) or " + entries + ".." + MAX_CQ_ENTRIES
+                    + " (at least the SQ's " + entries + "), got " + cqEntries);
         }
     }
 
@@ -49,6 +55,6 @@ public record RingOptions(int entries, int cqEntries, int setupFlags, boolean re
     }
 
     int effectiveCqEntries() {
-        return cqEntries == 0 ? Math.min(entries * 4, 1 << 20) : cqEntries;
+        return cqEntries == 0 ? Math.min(entries * 4, MAX_CQ_ENTRIES) : cqEntries;
     }
 }

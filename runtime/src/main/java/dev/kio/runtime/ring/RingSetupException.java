@@ -55,9 +55,11 @@ public final class RingSetupException extends IOException {
                     "this kernel has no io_uring, or a seccomp filter hides it",
                     "run on Linux " + IoUring.MINIMUM_KERNEL + " or newer (6.1+ recommended) with io_uring enabled");
             case Errno.EINVAL -> new RingSetupException(errno,
-                    "the kernel refused the ring parameters even without optional flags;"
-                            + " it is probably older than " + IoUring.MINIMUM_KERNEL,
-                    "run on Linux " + IoUring.MINIMUM_KERNEL + " or newer (6.1+ recommended)");
+                    "the kernel refused the ring parameters (" + options.entries() + " SQ / "
+                            + options.effectiveCqEntries() + " CQ entries) even without optional flags;"
+                            + " either a size is beyond what this kernel allows or it is older than "
+                            + IoUring.MINIMUM_KERNEL,
+                    "ask for fewer entries, or run on Linux " + IoUring.MINIMUM_KERNEL + " or newer (6.1+ recommended)");
             case Errno.EMFILE, Errno.ENFILE -> new RingSetupException(errno,
                     "the process or system is out of file descriptors", "raise `ulimit -n` or close descriptors");
             default -> new RingSetupException(errno, "io_uring_setup returned an unexpected error",
