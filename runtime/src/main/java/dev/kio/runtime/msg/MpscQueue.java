@@ -76,8 +76,14 @@ public final class MpscQueue {
         return null;
     }
 
-    /** True when nothing has been offered that is not yet polled. Any thread may ask. */
+    /**
+     * True when nothing has been offered that is not yet polled. Only the consumer may ask.
+     *
+     * <p>Checking the tail alone is not enough: when the consumer takes the last node while a
+     * producer is offering, the stub is re-linked behind the producer's node, so nodes can be
+     * pending while the tail is the stub. They are pending exactly when head is not the stub.
+     */
     public boolean isEmpty() {
-        return (Node) TAIL.getVolatile(this) == stub && (Node) NEXT.getAcquire(stub) == null;
+        return head == stub && (Node) NEXT.getAcquire(stub) == null && (Node) TAIL.getVolatile(this) == stub;
     }
 }

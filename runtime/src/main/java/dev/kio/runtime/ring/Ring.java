@@ -127,6 +127,7 @@ public final class Ring implements AutoCloseable {
         return at(info, index, 4);
     }
 
+    @SuppressWarnings("restricted") // the kernel's mapping, sized from the ring's own parameters
     private static MemorySegment at(MemorySegment info, int index, long size) {
         return MemorySegment.ofAddress(info.getAtIndex(JAVA_LONG, index)).reinterpret(size);
     }

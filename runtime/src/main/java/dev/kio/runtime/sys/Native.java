@@ -78,6 +78,7 @@ public final class Native {
     private Native() {
     }
 
+    @SuppressWarnings("restricted") // loading the shim is this class's purpose
     private static SymbolLookup load() {
         if (!System.getProperty("os.name", "").toLowerCase().contains("linux")
                 || !System.getProperty("os.arch", "").matches("amd64|x86_64")) {
@@ -122,6 +123,7 @@ public final class Native {
         }
     }
 
+    @SuppressWarnings("restricted") // signatures mirror kio_shim.c
     private static MethodHandle bind(Linker linker, SymbolLookup lib, String name, FunctionDescriptor fd) {
         MemorySegment symbol = lib.find(name).orElseThrow(
                 () -> new IllegalStateException("kio's native shim has no symbol " + name + ": rebuild the runtime module"));

@@ -39,6 +39,7 @@ class SqBacklogTest {
     private static final long SYS_IO_URING_REGISTER = 427;
     private static final long REGISTER_ENABLE_RINGS = 12;
 
+    @SuppressWarnings("restricted") // the test enables a disabled ring with a raw syscall
     private static final MethodHandle SYSCALL = Linker.nativeLinker().downcallHandle(
             Linker.nativeLinker().defaultLookup().find("syscall").orElseThrow(),
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -291,10 +293,13 @@ class TaskModelTest {
 
     @Test
     void initCallbackRunsOnEachWorkerThreadBeforeStartReturns() throws Exception {
-        java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        try (IoPool pool = IoPool.builder().workers(2)
-                .onStart(w -> seen.add(Thread.currentThread().getName() + "=" + w.index())).start()) {
-            assertEquals(java.util.Set.of("kio-worker-0=0", "kio-worker-1=1"), seen);
+        Set<String> seen = ConcurrentHashMap.newKeySet();
+        IoPool pool = IoPool.builder().workers(2)
+                .onStart(w -> seen.add(Thread.currentThread().getName() + "=" + w.index())).start();
+        try {
+            assertEquals(Set.of("kio-worker-0=0", "kio-worker-1=1"), seen);
+        } finally {
+            pool.close();
         }
     }
 
