@@ -19,7 +19,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * Bindings to kio's native shim ({@code runtime/src/main/c/kio_shim.c}), loaded through FFM.
+ * Bindings to kio's C shim, {@code runtime/src/main/c/kio_shim.c}, loaded through FFM.
  *
  * <p>The shim is carried in the jar as {@code native/linux-x86_64/libkio.so}, copied to a
  * temporary file, loaded, and the file unlinked at once, so nothing is left behind. Every
