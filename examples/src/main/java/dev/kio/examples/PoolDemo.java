@@ -281,19 +281,74 @@ public final class PoolDemo {
         }
     }
 
+    /** A pipe and the arena for its buffers, owned by one frame on its worker. */
+    static final class OwnedPipe {
+        final Arena arena = Arena.ofConfined();
+        int readFd = -1;
+        int writeFd = -1;
+
+        OwnedPipe() {
+            int[] fds = pipe(arena);
+            readFd = fds[0];
+            writeFd = fds[1];
+        }
+
+        /** Closes what io_uring has not closed yet, synchronously, and frees the arena. */
+        void release() {
+            closeQuietly(readFd, writeFd);
+            readFd = -1;
+            writeFd = -1;
+            if (arena.scope().isAlive()) {
+                arena.close();
+            }
+        }
+    }
+
+    /** A child task: closes both ends of a pipe with io_uring close ops, then frees its arena. */
+    static final class ClosePipe extends Frame<Void> {
+        private final OwnedPipe pipe;
+
+        ClosePipe(OwnedPipe pipe) {
+            this.pipe = pipe;
+        }
+
+        @Override
+        protected void step() throws Throwable {
+            switch (state) {
+                case 0 -> {
+                    state = 1;
+                    await(ops().close(pipe.writeFd));
+                }
+                case 1 -> {
+                    pipe.writeFd = -1;
+                    result();
+                    state = 2;
+                    await(ops().close(pipe.readFd));
+                }
+                case 2 -> {
+                    pipe.readFd = -1;
+                    result();
+                    pipe.release();
+                    complete(null);
+                }
+                default -> throw new IllegalStateException("state " + state);
+            }
+        }
+    }
+
     /**
      * Makes a pipe, writes a pattern into it, reads it back and compares, then closes both ends
      * with io_uring close ops.
      */
     static final class PipeRoundTrip extends Frame<Check> {
         private final int length;
-        private Arena arena;
+        private OwnedPipe pipe;
+        private ClosePipe closing;
         private MemorySegment out;
         private MemorySegment in;
-        private int readFd = -1;
-        private int writeFd = -1;
         private int written;
         private int read;
+        private Check verdict;
 
         PipeRoundTrip(int length) {
             this.length = length;
@@ -304,52 +359,49 @@ public final class PoolDemo {
             try {
                 switch (state) {
                     case 0 -> {
-                        arena = Arena.ofConfined();
-                        int[] fds = pipe(arena);
-                        readFd = fds[0];
-                        writeFd = fds[1];
-                        out = arena.allocate(length);
-                        in = arena.allocate(length);
+                        pipe = new OwnedPipe();
+                        out = pipe.arena.allocate(length);
+                        in = pipe.arena.allocate(length);
                         for (int i = 0; i < length; i++) {
                             out.set(JAVA_BYTE, i, (byte) (i * 7 + 1));
                         }
                         state = 1;
-                        await(ops().write(writeFd, out, 0, length, Ops.CURRENT_POSITION));
+                        await(ops().write(pipe.writeFd, out, 0, length, Ops.CURRENT_POSITION));
                     }
                     case 1 -> {
                         written = result();
                         state = 2;
-                        await(ops().read(readFd, in, 0, length, Ops.CURRENT_POSITION));
+                        await(ops().read(pipe.readFd, in, 0, length, Ops.CURRENT_POSITION));
                     }
                     case 2 -> {
                         read = result();
-                        state = 3;
-                        await(ops().close(writeFd));
-                    }
-                    case 3 -> {
-                        writeFd = -1;
-                        result();
-                        state = 4;
-                        await(ops().close(readFd));
-                    }
-                    case 4 -> {
-                        readFd = -1;
-                        result();
+                        // Compared now: closing the pipe frees the buffers.
                         long mismatch = out.asSlice(0, read).mismatch(in.asSlice(0, read));
                         boolean ok = written == length && read == length && mismatch == -1;
-                        arena = free(arena);
-                        complete(check(ok, "wrote " + written + " bytes into a pipe, read " + read + " back, "
+                        verdict = check(ok, "wrote " + written + " bytes into a pipe, read " + read + " back, "
                                 + (mismatch == -1 ? "bytes equal" : "bytes differ at " + mismatch)
-                                + "; both ends closed with io_uring close"));
+                                + "; both ends closed with io_uring close");
+                        closing = new ClosePipe(pipe);
+                        state = 3;
+                        if (!await(closing)) {
+                            finish();
+                        }
                     }
+                    case 3 -> finish();
                     default -> throw new IllegalStateException("state " + state);
                 }
             } catch (Throwable t) {
-                // The awaited op has completed when result() throws: free what is left, synchronously.
-                closeQuietly(readFd, writeFd);
-                arena = free(arena);
+                // The awaited op or child has completed when this throws: free what is left.
+                if (pipe != null) {
+                    pipe.release();
+                }
                 throw t;
             }
+        }
+
+        private void finish() throws Throwable {
+            resultOf(closing);
+            complete(verdict);
         }
     }
 
@@ -384,9 +436,8 @@ public final class PoolDemo {
      */
     static final class ReadTimeout extends Frame<Check> {
         private final Duration timeout;
-        private Arena arena;
-        private int readFd = -1;
-        private int writeFd = -1;
+        private OwnedPipe pipe;
+        private ClosePipe closing;
         private long start;
         private Check verdict;
 
@@ -399,14 +450,11 @@ public final class PoolDemo {
             try {
                 switch (state) {
                     case 0 -> {
-                        arena = Arena.ofConfined();
-                        int[] fds = pipe(arena);
-                        readFd = fds[0];
-                        writeFd = fds[1];
-                        MemorySegment buf = arena.allocate(16);
+                        pipe = new OwnedPipe();
+                        MemorySegment buf = pipe.arena.allocate(16);
                         state = 1;
                         start = System.nanoTime();
-                        await(ops().read(readFd, buf, 0, 16, Ops.CURRENT_POSITION).timeout(timeout));
+                        await(ops().read(pipe.readFd, buf, 0, 16, Ops.CURRENT_POSITION).timeout(timeout));
                     }
                     case 1 -> {
                         long took = System.nanoTime() - start;
@@ -421,28 +469,26 @@ public final class PoolDemo {
                         } catch (OpException e) {
                             verdict = check(false, what + "wrong failure " + e);
                         }
+                        closing = new ClosePipe(pipe);
                         state = 2;
-                        await(ops().close(writeFd));
+                        if (!await(closing)) {
+                            finish();
+                        }
                     }
-                    case 2 -> {
-                        writeFd = -1;
-                        result();
-                        state = 3;
-                        await(ops().close(readFd));
-                    }
-                    case 3 -> {
-                        readFd = -1;
-                        result();
-                        arena = free(arena);
-                        complete(verdict);
-                    }
+                    case 2 -> finish();
                     default -> throw new IllegalStateException("state " + state);
                 }
             } catch (Throwable t) {
-                closeQuietly(readFd, writeFd);
-                arena = free(arena);
+                if (pipe != null) {
+                    pipe.release();
+                }
                 throw t;
             }
+        }
+
+        private void finish() throws Throwable {
+            resultOf(closing);
+            complete(verdict);
         }
     }
 
@@ -514,14 +560,6 @@ public final class PoolDemo {
             throw new IllegalStateException("pipe2 failed: " + Errno.name(-rc) + " (" + Errno.describe(-rc) + ")");
         }
         return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
-    }
-
-    /** Closes {@code arena} if there is one; returns null to clear the field. */
-    private static Arena free(Arena arena) {
-        if (arena != null) {
-            arena.close();
-        }
-        return null;
     }
 
     private static void closeQuietly(int... fds) {

@@ -239,9 +239,7 @@ public final class Ring implements AutoCloseable {
 
     /** Like {@link #enter(int)}, but a wait gives up after {@code nanos} ({@code -ETIME}; 5.11+). */
     public int enter(int minComplete, long nanos) {
-        INT.setRelease(sqKtail, 0L, sqTail);
-        int toSubmit = sqTail - (int) INT.getAcquire(sqKhead, 0L);
-        return Native.enterTimeout(enterFd, toSubmit, minComplete, ENTER_GETEVENTS | enterFlags, nanos);
+        return Native.enterTimeout(enterFd, publish(), minComplete, ENTER_GETEVENTS | enterFlags, nanos);
     }
 
     /** Submits written SQEs without running task work or waiting, to free SQ space mid-turn. */
@@ -250,12 +248,17 @@ public final class Ring implements AutoCloseable {
     }
 
     private int enter(int minComplete, int flags) {
-        INT.setRelease(sqKtail, 0L, sqTail);
-        int toSubmit = sqTail - (int) INT.getAcquire(sqKhead, 0L);
+        int toSubmit = publish();
         if (toSubmit == 0 && minComplete == 0 && flags == 0) {
             return 0;
         }
         return Native.enter(enterFd, toSubmit, minComplete, flags | enterFlags);
+    }
+
+    /** Makes written SQEs visible to the kernel; returns how many it has not consumed yet. */
+    private int publish() {
+        INT.setRelease(sqKtail, 0L, sqTail);
+        return sqTail - (int) INT.getAcquire(sqKhead, 0L);
     }
 
     /** Completions ready to reap. */
