@@ -14,7 +14,7 @@ import dev.kio.runtime.sys.Errno;
  * life ({@link OpState}). Ops are pooled per worker and recycled once their last completion
  * has been reaped; hold on to {@link #token()}, never to the object, to refer to one later.
  */
-public final class Op {
+public final class Op implements dev.kio.Operation {
     final int slot;
     /** Native scratch the kernel may read: the op's own timespec and its link timeout's. */
     final MemorySegment scratch;

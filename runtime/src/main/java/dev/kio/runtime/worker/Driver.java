@@ -82,12 +82,23 @@ final class Driver implements Ring.CqeHandler, OpWaiter {
         return eventFd;
     }
 
+    /** Starts reading the eventfd that plain threads write to wake this worker. */
+    void armWakeRead() {
+        Op read = ops.read(eventFd, wakeBuffer, 0, 8, Ops.CURRENT_POSITION);
+        table.submit(read, this);
+    }
+
     /** Runs turns until a stop is requested, then drains within the grace period and frees. */
     void run() {
         armWakeRead();
         while (!worker.stopRequested) {
             turn(-1);
         }
+        drainAndClose();
+    }
+
+    /** Cancels what is pending, waits for the kernel within the stop grace period, then frees. */
+    void drainAndClose() {
         stopping = true;
         long deadline = System.nanoTime() + worker.stopGraceNanos;
         for (;;) {
@@ -153,11 +164,6 @@ final class Driver implements Ring.CqeHandler, OpWaiter {
             return;
         }
         table.complete(userData, res, flags);
-    }
-
-    private void armWakeRead() {
-        Op read = ops.read(eventFd, wakeBuffer, 0, 8, Ops.CURRENT_POSITION);
-        table.submit(read, this);
     }
 
     /** The eventfd read completed: a plain thread woke this worker. */

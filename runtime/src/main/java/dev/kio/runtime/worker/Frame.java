@@ -47,6 +47,8 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
     protected int state;
 
     private byte status = NEW;
+    /** Set when the frame is pooled: it goes back to a worker's idle frames once its result is read. */
+    FrameKind<?> kind;
     Worker worker;
     Awaiter awaiter;
     private Worker switchTarget;
@@ -67,6 +69,18 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
      * the frame and fails the task with an {@link IllegalStateException}.
      */
     protected abstract void step() throws Throwable;
+
+    /**
+     * The task's value, read once it is done. Generated frames keep their result in a typed field
+     * of their own (no boxing when a caller flow reads it) and override this.
+     */
+    protected T value() {
+        return value;
+    }
+
+    /** Drops what the frame holds (its locals), before it is reused. Generated frames override this. */
+    protected void clear() {
+    }
 
     @Override
     public final boolean isDone() {
@@ -145,6 +159,39 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
         status = DONE;
     }
 
+    /** Finishes the task whose value {@link #value()} provides; return from {@link #step()} right after. */
+    protected final void done() {
+        status = DONE;
+    }
+
+    /**
+     * Puts a finished (or never started) frame back in its initial state, so its owner can run it
+     * again: generated flows embed the frames of the flows they call and restart them per call.
+     */
+    protected final void reset() {
+        if (status != NEW && status != DONE) {
+            throw new IllegalStateException("cannot reset " + this + ": it is still running");
+        }
+        state = 0;
+        status = NEW;
+        worker = null;
+        awaiter = null;
+        switchTarget = null;
+        value = null;
+        failure = null;
+        opOutcome = null;
+    }
+
+    /** Rethrows the failure of an embedded child frame that finished; its value is read from its own field. */
+    protected static void joinEmbedded(Frame<?> child) throws Throwable {
+        if (child.status != DONE) {
+            throw new IllegalStateException("frame " + child + " has not finished");
+        }
+        if (child.failure != null) {
+            throw child.failure;
+        }
+    }
+
     /** The last awaited op's result, or its typed failure (errno, op name, fd; timed out; cancelled). */
     protected final int result() throws OpException {
         if (opOutcome == Outcome.OK) {
@@ -163,13 +210,20 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
         return opOutcome;
     }
 
-    /** A finished child's result, or its exception rethrown. */
+    /**
+     * A finished child's result, or its exception rethrown. The child's handle is spent: a pooled
+     * frame goes back to the worker's idle frames.
+     */
     protected final <R> R resultOf(Task<R> task) throws Throwable {
         Frame<R> child = frameOf(task);
         if (child.status != DONE) {
             throw new IllegalStateException("task " + child + " has not finished");
         }
-        return child.join();
+        try {
+            return child.join();
+        } finally {
+            child.recycle();
+        }
     }
 
     /** The result of a finished frame, or its failure rethrown. */
@@ -177,11 +231,27 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
         if (failure != null) {
             throw failure;
         }
-        return value;
+        return value();
+    }
+
+    /** Returns a finished pooled frame to the calling worker's idle frames; other frames are left alone. */
+    final void recycle() {
+        Worker w;
+        if (kind != null && (w = Worker.current()) != null) {
+            clear();
+            reset();
+            w.frames(kind).release(this);
+        }
     }
 
     final Throwable failure() {
         return failure;
+    }
+
+    /** Throws {@code t} as is, checked or not, where the compiler sees no checked exception. */
+    @SuppressWarnings("unchecked")
+    static <X extends Throwable> X sneaky(Throwable t) throws X {
+        throw (X) t;
     }
 
     @SuppressWarnings("unchecked")

@@ -38,20 +38,23 @@ public final class IoPool implements AutoCloseable {
     private final Worker[] workers;
     private final Duration stopGrace;
     private final BiConsumer<Worker, Throwable> uncaught;
-    final Awaiter detached;
 
     private IoPool(Builder b, int[] cpus) {
         this.stopGrace = b.stopGrace;
         this.uncaught = b.uncaught;
         this.workers = new Worker[b.workers];
         for (int i = 0; i < workers.length; i++) {
-            workers[i] = new Worker(this, i, b.pin ? cpus[i % cpus.length] : -1);
+            workers[i] = new Worker(this, i, b.pin ? cpus[i % cpus.length] : -1, this::onDetachedDone);
         }
-        this.detached = frame -> {
-            if (frame.failure() != null) {
-                reportUncaught(frame.worker, frame.failure());
-            }
-        };
+    }
+
+    private void onDetachedDone(Frame<?> frame) {
+        Throwable failure = frame.failure();
+        Worker w = frame.worker;
+        frame.recycle();
+        if (failure != null) {
+            reportUncaught(w, failure);
+        }
     }
 
     public static Builder builder() {

@@ -52,23 +52,46 @@ public final class Worker {
     volatile boolean stopRequested;
     volatile long stopGraceNanos;
 
+    /** Where detached tasks report how they ended. */
+    final Awaiter detached;
+    /** Idle frames of each generated flow, indexed by {@link FrameKind#id}; only the worker's thread touches it. */
+    private FramePool[] framePools = new FramePool[8];
+
     // Written by the worker thread before `started` opens; read by others only after it.
-    WorkerThread thread;
+    Thread thread;
     Driver driver;
     int ringFd = -1;
     int eventFd = -1;
     int[] affinity = new int[0];
     Throwable startFailure;
 
-    Worker(IoPool pool, int index, int cpu) {
+    Worker(IoPool pool, int index, int cpu, Awaiter detached) {
         this.pool = pool;
         this.index = index;
         this.cpu = cpu;
+        this.detached = detached;
     }
 
-    /** The worker whose thread is calling, or null on any other thread. */
+    /**
+     * The worker whose thread is calling: a pool's worker, or the calling thread's own
+     * {@link DirectMode} worker; null on any other thread.
+     */
     public static Worker current() {
-        return Thread.currentThread() instanceof WorkerThread t ? t.worker : null;
+        return Thread.currentThread() instanceof WorkerThread t ? t.worker : DirectMode.workerOf(Thread.currentThread());
+    }
+
+    /** The idle frames of {@code kind} on this worker. Only on the worker's thread. */
+    FramePool frames(FrameKind<?> kind) {
+        int id = kind.id;
+        if (id >= framePools.length) {
+            framePools = java.util.Arrays.copyOf(framePools, Math.max(id + 1, framePools.length * 2));
+        }
+        FramePool p = framePools[id];
+        if (p == null) {
+            p = new FramePool(kind);
+            framePools[id] = p;
+        }
+        return p;
     }
 
     public int index() {
@@ -139,7 +162,7 @@ public final class Worker {
             throw new IllegalStateException("task " + frame + " is already started or awaited");
         }
         checkAccepting();
-        frame.awaiter = pool.detached;
+        frame.awaiter = detached;
         frame.worker = this;
         if (current() == this) {
             driver.ready.add(frame);
@@ -168,7 +191,7 @@ public final class Worker {
      */
     public <T> T syncWait(Task<T> task) throws Exception {
         Worker caller = current();
-        if (caller != null) {
+        if (caller != null && caller.pool != null) {
             throw new IllegalStateException("syncWait blocks its thread; worker " + caller.index
                     + " must await the task instead");
         }
@@ -273,6 +296,9 @@ public final class Worker {
 
     @Override
     public String toString() {
+        if (pool == null) {
+            return "direct-mode worker of " + thread.getName();
+        }
         return "worker " + index + (cpu >= 0 ? " (cpu " + cpu + ")" : "");
     }
 }

@@ -1,0 +1,348 @@
+package dev.kio.processor;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import com.google.auto.service.AutoService;
+import com.sun.source.tree.ClassTree;
+import com.sun.source.tree.CompilationUnitTree;
+import com.sun.source.tree.ExpressionStatementTree;
+import com.sun.source.tree.LambdaExpressionTree;
+import com.sun.source.tree.MethodInvocationTree;
+import com.sun.source.tree.MethodTree;
+import com.sun.source.tree.Tree;
+import com.sun.source.util.SourcePositions;
+import com.sun.source.util.TreePath;
+import com.sun.source.util.TreeScanner;
+import com.sun.source.util.Trees;
+
+import javax.annotation.processing.AbstractProcessor;
+import javax.annotation.processing.Processor;
+import javax.annotation.processing.RoundEnvironment;
+import javax.annotation.processing.SupportedAnnotationTypes;
+import javax.lang.model.SourceVersion;
+import javax.lang.model.element.Element;
+import javax.lang.model.element.ElementKind;
+import javax.lang.model.element.ExecutableElement;
+import javax.lang.model.element.Modifier;
+import javax.lang.model.element.NestingKind;
+import javax.lang.model.element.TypeElement;
+import javax.lang.model.type.TypeMirror;
+import javax.lang.model.util.ElementFilter;
+import javax.tools.Diagnostic;
+
+/**
+ * kio's flow compiler. For each {@code @IoHandler} class it checks the class and its
+ * {@code @Flow} methods, binds and lowers each flow body, and writes {@code Handler_Kio}.
+ * Everything found wrong is reported as an error on the offending element or line, tagged
+ * ({@code [FlowAwaitInLambda]}), and nothing is generated for that handler. It also reports
+ * awaits anywhere outside a flow.
+ */
+@AutoService(Processor.class)
+// Generated is claimed too: the handler classes kio writes carry it, and nothing else is owed it.
+@SupportedAnnotationTypes({"dev.kio.IoHandler", "dev.kio.Flow", "javax.annotation.processing.Generated"})
+public final class KioProcessor extends AbstractProcessor {
+    private Trees trees;
+    private String unavailable;
+
+    @Override
+    public SourceVersion getSupportedSourceVersion() {
+        return SourceVersion.latestSupported();
+    }
+
+    @Override
+    public synchronized void init(javax.annotation.processing.ProcessingEnvironment env) {
+        super.init(env);
+        try {
+            trees = Trees.instance(env);
+        } catch (IllegalArgumentException | LinkageError e) {
+            unavailable = "kio's flow compiler reads method bodies through javac's com.sun.source API, which this"
+                    + " compiler does not offer (" + env.getClass().getName() + "). Compile with javac; under Gradle, kio's"
+                    + " processor must not be wrapped as an incremental processor.";
+        }
+    }
+
+    @Override
+    public boolean process(Set<? extends TypeElement> annotations, RoundEnvironment round) {
+        TypeElement ioHandler = processingEnv.getElementUtils().getTypeElement("dev.kio.IoHandler");
+        TypeElement flowAnnotation = processingEnv.getElementUtils().getTypeElement("dev.kio.Flow");
+        if (ioHandler == null || flowAnnotation == null) {
+            return false;
+        }
+        Set<? extends Element> handlers = round.getElementsAnnotatedWith(ioHandler);
+        Set<? extends Element> flows = round.getElementsAnnotatedWith(flowAnnotation);
+        if (unavailable != null) {
+            if (!handlers.isEmpty()) {
+                processingEnv.getMessager().printMessage(Diagnostic.Kind.ERROR, "[KioEnvironment] " + unavailable,
+                        handlers.iterator().next());
+            }
+            return true;
+        }
+        List<Problem> problems = new ArrayList<>();
+        for (Element f : flows) {
+            Element owner = f.getEnclosingElement();
+            if (owner.getAnnotation(dev.kio.IoHandler.class) == null) {
+                problems.add(Problem.on(f, "FlowHandlerClass", "@Flow method " + f.getSimpleName() + " is in "
+                        + owner.getSimpleName() + ", which is not an @IoHandler class"));
+            }
+        }
+        for (Element root : round.getRootElements()) {
+            if (root instanceof TypeElement te && !isGenerated(te)) {
+                checkAwaitsOutsideFlows(te, problems);
+            }
+        }
+        for (Element h : handlers) {
+            if (h instanceof TypeElement type) {
+                List<Problem> own = new ArrayList<>();
+                String source = processHandler(type, own);
+                problems.addAll(own);
+                if (own.isEmpty() && source != null) {
+                    write(type, source, problems);
+                }
+            }
+        }
+        for (Problem p : problems) {
+            report(p);
+        }
+        return true;
+    }
+
+    private static boolean isGenerated(TypeElement type) {
+        javax.annotation.processing.Generated g = type.getAnnotation(javax.annotation.processing.Generated.class);
+        return g != null && List.of(g.value()).contains(KioProcessor.class.getName());
+    }
+
+    private void report(Problem p) {
+        if (p.tree() != null) {
+            trees.printMessage(Diagnostic.Kind.ERROR, p.text(), p.tree(), p.unit());
+        } else {
+            processingEnv.getMessager().printMessage(Diagnostic.Kind.ERROR, p.text(), p.element());
+        }
+    }
+
+    private void write(TypeElement type, String source, List<Problem> problems) {
+        String name = generatedName(type);
+        String pkg = processingEnv.getElementUtils().getPackageOf(type).getQualifiedName().toString();
+        try (Writer w = processingEnv.getFiler().createSourceFile(pkg.isEmpty() ? name : pkg + "." + name, type).openWriter()) {
+            w.write(source);
+        } catch (IOException e) {
+            problems.add(Problem.on(type, "KioWrite", "cannot write " + name + ": " + e.getMessage()));
+        }
+    }
+
+    static String generatedName(TypeElement type) {
+        StringBuilder b = new StringBuilder(type.getSimpleName());
+        for (Element e = type.getEnclosingElement(); e instanceof TypeElement t; e = t.getEnclosingElement()) {
+            b.insert(0, t.getSimpleName() + "_");
+        }
+        return b.append("_Kio").toString();
+    }
+
+    /** Checks the class and its flows, then lowers each flow; null when something is wrong (see {@code problems}). */
+    private String processHandler(TypeElement type, List<Problem> problems) {
+        checkHandlerClass(type, problems);
+        TreePath typePath = trees.getPath(type);
+        if (typePath == null) {
+            problems.add(Problem.on(type, "KioEnvironment", "the source of " + type + " is not available to the processor"));
+            return null;
+        }
+        CompilationUnitTree unit = typePath.getCompilationUnit();
+        List<FlowMethod> flows = new ArrayList<>();
+        Map<String, Integer> frameNames = new HashMap<>();
+        for (ExecutableElement m : ElementFilter.methodsIn(type.getEnclosedElements())) {
+            if (m.getAnnotation(dev.kio.Flow.class) == null) {
+                continue;
+            }
+            checkFlowMethod(m, problems);
+            String base = Character.toUpperCase(m.getSimpleName().charAt(0)) + m.getSimpleName().toString().substring(1) + "Flow";
+            int n = frameNames.merge(base, 1, Integer::sum);
+            flows.add(new FlowMethod(m, trees.getTree(m), n == 1 ? base : base + n, m.getSimpleName().toString()));
+        }
+        if (!problems.isEmpty()) {
+            return null;
+        }
+        SourcePositions positions = trees.getSourcePositions();
+        AwaitNames awaitNames = new AwaitNames(unit);
+        Map<FlowMethod, FlowScan> scans = new LinkedHashMap<>();
+        for (FlowMethod f : flows) {
+            FlowScan scan = new FlowScan(unit, positions, processingEnv.getElementUtils(), type, flows, awaitNames, f.element());
+            scan.scanFlow(trees.getPath(f.element()));
+            problems.addAll(scan.problems);
+            scans.put(f, scan);
+        }
+        checkRecursion(scans, unit, problems);
+        if (!problems.isEmpty()) {
+            return null;
+        }
+        List<HandlerWriter.Lowered> lowered = new ArrayList<>();
+        Map<FlowMethod, String> frameClass = new HashMap<>();
+        flows.forEach(f -> frameClass.put(f, f.frameName()));
+        for (FlowMethod f : flows) {
+            FlowScan scan = scans.get(f);
+            Typer typer = new Typer(trees, processingEnv.getElementUtils(), processingEnv.getTypeUtils(), unit, type,
+                    trees.getPath(f.element()), scan);
+            checkUnawaited(f, scan, typer, unit, problems);
+            Map<FlowMethod, String> embedded = new LinkedHashMap<>();
+            for (FlowMethod callee : scan.flowCalls.values()) {
+                embedded.putIfAbsent(callee, "$" + callee.frameName().substring(0, 1).toLowerCase()
+                        + callee.frameName().substring(1));
+            }
+            try {
+                Lowering l = new Lowering(typer, scan, unit, positions, type, f, embedded, frameClass);
+                l.lower();
+                lowered.add(new HandlerWriter.Lowered(f, l, embedded));
+            } catch (Unsupported u) {
+                problems.add(u.problem);
+            }
+        }
+        if (!problems.isEmpty()) {
+            return null;
+        }
+        return HandlerWriter.write(new Handler(type, unit, flows, generatedName(type)), lowered, hasOtherAbstractMethods(type));
+    }
+
+    private boolean hasOtherAbstractMethods(TypeElement type) {
+        for (Element m : processingEnv.getElementUtils().getAllMembers(type)) {
+            if (m.getKind() == ElementKind.METHOD && m.getModifiers().contains(Modifier.ABSTRACT)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void checkHandlerClass(TypeElement type, List<Problem> problems) {
+        if (type.getKind() != ElementKind.CLASS || !type.getModifiers().contains(Modifier.ABSTRACT)) {
+            problems.add(Problem.on(type, "FlowHandlerClass", "@IoHandler " + type.getSimpleName()
+                    + " must be an abstract class: kio generates the concrete subclass " + generatedName(type)
+                    + ", which is what you instantiate"));
+        }
+        if (type.getModifiers().contains(Modifier.PRIVATE)) {
+            problems.add(Problem.on(type, "FlowHandlerClass", "@IoHandler " + type.getSimpleName()
+                    + " must not be private: the generated subclass extends it"));
+        }
+        if (type.getNestingKind() == NestingKind.MEMBER && !type.getModifiers().contains(Modifier.STATIC)) {
+            problems.add(Problem.on(type, "FlowHandlerClass", "@IoHandler " + type.getSimpleName()
+                    + " must be a top-level or static nested class"));
+        }
+        if (type.getNestingKind() == NestingKind.LOCAL || type.getNestingKind() == NestingKind.ANONYMOUS) {
+            problems.add(Problem.on(type, "FlowHandlerClass", "@IoHandler classes cannot be local or anonymous"));
+        }
+        if (!type.getTypeParameters().isEmpty()) {
+            problems.add(Problem.on(type, "FlowHandlerClass", "@IoHandler " + type.getSimpleName()
+                    + " must not be generic: kio does not compile generic handlers"));
+        }
+        List<ExecutableElement> ctors = ElementFilter.constructorsIn(type.getEnclosedElements());
+        if (!ctors.isEmpty() && ctors.stream().allMatch(c -> c.getModifiers().contains(Modifier.PRIVATE))) {
+            problems.add(Problem.on(type, "FlowHandlerClass", "@IoHandler " + type.getSimpleName()
+                    + " needs a constructor that is not private, for the generated subclass to call"));
+        }
+    }
+
+    private void checkFlowMethod(ExecutableElement m, List<Problem> problems) {
+        for (Modifier bad : List.of(Modifier.STATIC, Modifier.PRIVATE, Modifier.FINAL, Modifier.ABSTRACT,
+                Modifier.SYNCHRONIZED, Modifier.NATIVE)) {
+            if (m.getModifiers().contains(bad)) {
+                problems.add(Problem.on(m, "FlowModifiers", "@Flow method " + m.getSimpleName() + " must not be "
+                        + bad + ": a flow is an instance method with a body that the generated continuation runs"));
+            }
+        }
+        if (!m.getTypeParameters().isEmpty()) {
+            problems.add(Problem.on(m, "FlowGeneric", "@Flow method " + m.getSimpleName()
+                    + " must not be generic: kio does not compile generic flows"));
+        }
+    }
+
+    /** A flow cannot embed itself: each call chain among flows must end. */
+    private void checkRecursion(Map<FlowMethod, FlowScan> scans, CompilationUnitTree unit, List<Problem> problems) {
+        for (FlowMethod start : scans.keySet()) {
+            Set<FlowMethod> seen = new HashSet<>();
+            List<FlowMethod> stack = new ArrayList<>(List.of(start));
+            while (!stack.isEmpty()) {
+                FlowMethod f = stack.remove(stack.size() - 1);
+                for (Map.Entry<MethodInvocationTree, FlowMethod> call : scans.get(f).flowCalls.entrySet()) {
+                    if (call.getValue() == start && f == start) {
+                        problems.add(Problem.at(call.getKey(), unit, start.element(), "FlowRecursion",
+                                "flow " + start.element().getSimpleName() + " calls itself"
+                                        + (f == start ? "" : " through " + f.element().getSimpleName())
+                                        + ": a called flow's frame is embedded in its caller's, so flows cannot recurse."
+                                        + " To recurse, await the generated starter: each such task has its own frame."));
+                    } else if (call.getValue() == start) {
+                        problems.add(Problem.at(trees.getTree(start.element()), unit, start.element(), "FlowRecursion",
+                                "flow " + start.element().getSimpleName() + " calls itself through "
+                                        + f.element().getSimpleName() + ": a called flow's frame is embedded in its"
+                                        + " caller's, so flows cannot recurse. To recurse, await the generated starter:"
+                                        + " each such task has its own frame."));
+                    } else if (seen.add(call.getValue())) {
+                        stack.add(call.getValue());
+                    }
+                }
+            }
+        }
+    }
+
+    /** An operation or task created as a statement and dropped is a bug: it would never run, or run unobserved. */
+    private void checkUnawaited(FlowMethod f, FlowScan scan, Typer typer, CompilationUnitTree unit, List<Problem> problems) {
+        new TreeScanner<Void, Void>() {
+            @Override
+            public Void visitExpressionStatement(ExpressionStatementTree s, Void v) {
+                if (s.getExpression() instanceof MethodInvocationTree mi && !scan.awaits.contains(mi)
+                        && !scan.flowCalls.containsKey(mi)) {
+                    TypeMirror t = typer.typeOf(mi);
+                    if (t != null && (typer.isOperation(t) || typer.taskResult(t) != null)) {
+                        problems.add(Problem.at(s, unit, f.element(), "FlowUnawaitedOperation",
+                                "the " + (typer.isOperation(t) ? "operation" : "task") + " '" + mi
+                                        + "' is created but never awaited; write await(" + mi + ")"));
+                    }
+                }
+                return super.visitExpressionStatement(s, v);
+            }
+
+            @Override
+            public Void visitLambdaExpression(LambdaExpressionTree l, Void v) {
+                return null;
+            }
+
+            @Override
+            public Void visitClass(ClassTree c, Void v) {
+                return null;
+            }
+        }.scan(f.tree().getBody(), null);
+    }
+
+    /** await() belongs in flows: anywhere else it could only block, or fail at run time. */
+    private void checkAwaitsOutsideFlows(TypeElement root, List<Problem> problems) {
+        TreePath path = trees.getPath(root);
+        if (path == null) {
+            return;
+        }
+        CompilationUnitTree unit = path.getCompilationUnit();
+        AwaitNames names = new AwaitNames(unit);
+        new TreeScanner<Void, Tree>() {
+            @Override
+            public Void visitMethod(MethodTree m, Tree owner) {
+                boolean flow = m.getModifiers().getAnnotations().stream()
+                        .anyMatch(a -> a.getAnnotationType().toString().equals("Flow")
+                                || a.getAnnotationType().toString().equals("dev.kio.Flow"));
+                return flow ? null : super.visitMethod(m, m);
+            }
+
+            @Override
+            public Void visitMethodInvocation(MethodInvocationTree mi, Tree owner) {
+                if (names.isAwait(mi.getMethodSelect())) {
+                    boolean ctor = owner instanceof MethodTree m && m.getName().contentEquals("<init>");
+                    problems.add(Problem.at(mi, unit, root, ctor ? "FlowAwaitInConstructor" : "FlowAwaitOutsideFlow",
+                            "await can only be used in a @Flow method of an @IoHandler class"
+                                    + (ctor ? "; a constructor cannot suspend" : "")));
+                }
+                return super.visitMethodInvocation(mi, owner);
+            }
+        }.scan(trees.getTree(root), null);
+    }
+}

@@ -1,0 +1,582 @@
+package dev.kio.processor;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.sun.source.tree.ArrayAccessTree;
+import com.sun.source.tree.ArrayTypeTree;
+import com.sun.source.tree.AssignmentTree;
+import com.sun.source.tree.BinaryTree;
+import com.sun.source.tree.CompilationUnitTree;
+import com.sun.source.tree.CompoundAssignmentTree;
+import com.sun.source.tree.ConditionalExpressionTree;
+import com.sun.source.tree.ExpressionTree;
+import com.sun.source.tree.IdentifierTree;
+import com.sun.source.tree.ImportTree;
+import com.sun.source.tree.LiteralTree;
+import com.sun.source.tree.MemberSelectTree;
+import com.sun.source.tree.MethodInvocationTree;
+import com.sun.source.tree.NewArrayTree;
+import com.sun.source.tree.NewClassTree;
+import com.sun.source.tree.ParameterizedTypeTree;
+import com.sun.source.tree.ParenthesizedTree;
+import com.sun.source.tree.PrimitiveTypeTree;
+import com.sun.source.tree.Tree;
+import com.sun.source.tree.TypeCastTree;
+import com.sun.source.tree.UnaryTree;
+import com.sun.source.tree.VariableTree;
+import com.sun.source.tree.WildcardTree;
+import com.sun.source.util.TreePath;
+import com.sun.source.util.Trees;
+
+import javax.lang.model.element.Element;
+import javax.lang.model.element.ElementKind;
+import javax.lang.model.element.ExecutableElement;
+import javax.lang.model.element.Modifier;
+import javax.lang.model.element.NestingKind;
+import javax.lang.model.element.TypeElement;
+import javax.lang.model.type.ArrayType;
+import javax.lang.model.type.DeclaredType;
+import javax.lang.model.type.ExecutableType;
+import javax.lang.model.type.PrimitiveType;
+import javax.lang.model.type.TypeKind;
+import javax.lang.model.type.TypeMirror;
+import javax.lang.model.type.TypeVariable;
+import javax.lang.model.type.WildcardType;
+import javax.lang.model.util.Elements;
+import javax.lang.model.util.Types;
+
+/**
+ * The types a flow's lowering needs before javac has type-checked the body: of locals (exact,
+ * from {@link Trees#getScope}, which type-checks a copy and leaves the user's trees alone) and of
+ * the expressions whose value must be kept across an await (a small attribution of its own:
+ * literals, names, fields, calls resolved by name and arguments, casts, operators). Answers
+ * null where it cannot tell; the lowering then asks the user to name the value in a local.
+ */
+final class Typer {
+    private final Trees trees;
+    private final Elements elements;
+    private final Types types;
+    private final CompilationUnitTree unit;
+    private final TypeElement handler;
+    private final TreePath method;
+    private final FlowScan scan;
+    private final TypeMirror operation;
+    private final TypeElement task;
+    private final Map<Tree, TreePath> pathCache = new IdentityHashMap<>();
+    private final Map<Tree, Map<String, TypeMirror>> scopeCache = new IdentityHashMap<>();
+
+    Typer(Trees trees, Elements elements, Types types, CompilationUnitTree unit, TypeElement handler,
+            TreePath method, FlowScan scan) {
+        this.trees = trees;
+        this.elements = elements;
+        this.types = types;
+        this.unit = unit;
+        this.handler = handler;
+        this.method = method;
+        this.scan = scan;
+        TypeElement op = elements.getTypeElement("dev.kio.Operation");
+        this.operation = op == null ? null : op.asType();
+        this.task = elements.getTypeElement("dev.kio.Task");
+    }
+
+    TreePath pathOf(Tree t) {
+        return pathCache.computeIfAbsent(t, k -> TreePath.getPath(method, k));
+    }
+
+    /** The type of a local, from a place where it is in scope. */
+    TypeMirror localType(VariableTree decl) {
+        for (Map.Entry<Tree, FlowScan.Binding> e : scan.bindings.entrySet()) {
+            if (e.getValue() instanceof FlowScan.Local l && l.decl() == decl) {
+                TypeMirror t = scopeTypes(e.getKey()).get(decl.getName().toString());
+                if (t != null) {
+                    return t;
+                }
+            }
+        }
+        return decl.getType() == null ? null : resolveTypeTree(decl.getType());
+    }
+
+    private Map<String, TypeMirror> scopeTypes(Tree at) {
+        return scopeCache.computeIfAbsent(at, k -> {
+            Map<String, TypeMirror> m = new HashMap<>();
+            TreePath p = pathOf(k);
+            if (p == null) {
+                return m;
+            }
+            for (com.sun.source.tree.Scope s = trees.getScope(p); s != null && s.getEnclosingMethod() != null;
+                    s = s.getEnclosingScope()) {
+                for (Element e : s.getLocalElements()) {
+                    switch (e.getKind()) {
+                        case LOCAL_VARIABLE, PARAMETER, EXCEPTION_PARAMETER, RESOURCE_VARIABLE, BINDING_VARIABLE ->
+                            m.putIfAbsent(e.getSimpleName().toString(), e.asType());
+                        default -> {
+                        }
+                    }
+                }
+            }
+            return m;
+        });
+    }
+
+    boolean isSubtype(TypeMirror a, TypeMirror b) {
+        return types.isSubtype(types.erasure(a), types.erasure(b));
+    }
+
+    boolean isOperation(TypeMirror t) {
+        return operation != null && t != null && types.isAssignable(t, operation);
+    }
+
+    /** The {@code R} of a {@code Task<R>} type, or null if {@code t} is not a task. */
+    TypeMirror taskResult(TypeMirror t) {
+        if (task == null || !(t instanceof DeclaredType dt)) {
+            return null;
+        }
+        if (dt.asElement().equals(task)) {
+            List<? extends TypeMirror> args = dt.getTypeArguments();
+            if (args.isEmpty()) {
+                return elements.getTypeElement("java.lang.Object").asType();
+            }
+            TypeMirror a = args.get(0);
+            return a instanceof WildcardType w ? (w.getExtendsBound() != null ? w.getExtendsBound()
+                    : elements.getTypeElement("java.lang.Object").asType()) : a;
+        }
+        for (TypeMirror s : types.directSupertypes(t)) {
+            TypeMirror r = taskResult(s);
+            if (r != null) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Source text for {@code t} usable as a field type in the generated class, or null when the
+     * type cannot be written (anonymous, intersection, captured, or unresolved).
+     */
+    static String writable(TypeMirror t) {
+        if (t == null) {
+            return null;
+        }
+        return switch (t.getKind()) {
+            case BOOLEAN, BYTE, SHORT, INT, LONG, CHAR, FLOAT, DOUBLE -> t.toString();
+            case ARRAY -> {
+                String c = writable(((ArrayType) t).getComponentType());
+                yield c == null ? null : c + "[]";
+            }
+            case DECLARED -> {
+                DeclaredType d = (DeclaredType) t;
+                TypeElement e = (TypeElement) d.asElement();
+                if (e.getNestingKind() == NestingKind.ANONYMOUS || e.getNestingKind() == NestingKind.LOCAL) {
+                    yield null;
+                }
+                StringBuilder b = new StringBuilder(e.getQualifiedName());
+                if (!d.getTypeArguments().isEmpty()) {
+                    b.append('<');
+                    for (int i = 0; i < d.getTypeArguments().size(); i++) {
+                        String a = writable(d.getTypeArguments().get(i));
+                        if (a == null) {
+                            yield null;
+                        }
+                        b.append(i > 0 ? ", " : "").append(a);
+                    }
+                    b.append('>');
+                }
+                yield b.toString();
+            }
+            case WILDCARD -> {
+                WildcardType w = (WildcardType) t;
+                if (w.getExtendsBound() != null) {
+                    String b = writable(w.getExtendsBound());
+                    yield b == null ? null : "? extends " + b;
+                }
+                if (w.getSuperBound() != null) {
+                    String b = writable(w.getSuperBound());
+                    yield b == null ? null : "? super " + b;
+                }
+                yield "?";
+            }
+            case TYPEVAR -> t.toString().contains("capture#") ? null : ((TypeVariable) t).asElement().getSimpleName().toString();
+            default -> null;
+        };
+    }
+
+    TypeMirror boxed(TypeMirror t) {
+        return t != null && t.getKind().isPrimitive() ? types.boxedClass((PrimitiveType) t).asType() : t;
+    }
+
+    private TypeMirror unboxedOrSelf(TypeMirror t) {
+        try {
+            return types.unboxedType(t);
+        } catch (IllegalArgumentException notABox) {
+            return t;
+        }
+    }
+
+    TypeMirror string() {
+        return elements.getTypeElement("java.lang.String").asType();
+    }
+
+    /** The static type of {@code e}, or null when this small attribution cannot tell. */
+    TypeMirror typeOf(ExpressionTree e) {
+        return switch (e) {
+            case ParenthesizedTree p -> typeOf(p.getExpression());
+            case LiteralTree l -> literal(l);
+            case IdentifierTree id -> identifier(id);
+            case MemberSelectTree ms -> memberSelect(ms);
+            case MethodInvocationTree mi -> invocation(mi);
+            case TypeCastTree c -> resolveTypeTree(c.getType());
+            case NewClassTree n -> n.getClassBody() == null ? resolveTypeTree(n.getIdentifier()) : null;
+            case NewArrayTree n -> n.getType() == null ? null : arrayOf(resolveTypeTree(n.getType()),
+                    Math.max(1, n.getDimensions().size() + n.getDimAnnotations().size()));
+            case ArrayAccessTree a -> typeOf(a.getExpression()) instanceof ArrayType at ? at.getComponentType() : null;
+            case AssignmentTree a -> typeOf(a.getVariable());
+            case CompoundAssignmentTree a -> typeOf(a.getVariable());
+            case UnaryTree u -> u.getKind() == Tree.Kind.LOGICAL_COMPLEMENT ? bool() : unary(typeOf(u.getExpression()), u);
+            case BinaryTree b -> binary(b);
+            case ConditionalExpressionTree c -> conditional(typeOf(c.getTrueExpression()), typeOf(c.getFalseExpression()));
+            case com.sun.source.tree.InstanceOfTree i -> bool();
+            default -> null;
+        };
+    }
+
+    private TypeMirror arrayOf(TypeMirror t, int dims) {
+        if (t == null) {
+            return null;
+        }
+        for (int i = 0; i < dims; i++) {
+            t = types.getArrayType(t);
+        }
+        return t;
+    }
+
+    private TypeMirror bool() {
+        return types.getPrimitiveType(TypeKind.BOOLEAN);
+    }
+
+    private TypeMirror literal(LiteralTree l) {
+        return switch (l.getKind()) {
+            case INT_LITERAL -> types.getPrimitiveType(TypeKind.INT);
+            case LONG_LITERAL -> types.getPrimitiveType(TypeKind.LONG);
+            case FLOAT_LITERAL -> types.getPrimitiveType(TypeKind.FLOAT);
+            case DOUBLE_LITERAL -> types.getPrimitiveType(TypeKind.DOUBLE);
+            case BOOLEAN_LITERAL -> bool();
+            case CHAR_LITERAL -> types.getPrimitiveType(TypeKind.CHAR);
+            case STRING_LITERAL -> string();
+            case NULL_LITERAL -> types.getNullType();
+            default -> null;
+        };
+    }
+
+    private TypeMirror identifier(IdentifierTree id) {
+        FlowScan.Binding b = scan.bindings.get(id);
+        if (b instanceof FlowScan.Local l) {
+            TypeMirror t = scopeTypes(id).get(l.decl().getName().toString());
+            return t != null ? t : (l.decl().getType() == null ? null : resolveTypeTree(l.decl().getType()));
+        }
+        if (b instanceof FlowScan.Member m && m.element().getKind() != ElementKind.METHOD) {
+            return memberType(handler.asType(), m.element());
+        }
+        if (b instanceof FlowScan.This) {
+            return handler.asType();
+        }
+        return null;
+    }
+
+    private TypeMirror memberType(TypeMirror owner, Element member) {
+        if (owner instanceof DeclaredType dt && !member.getModifiers().contains(Modifier.STATIC)) {
+            try {
+                return types.asMemberOf(dt, member);
+            } catch (IllegalArgumentException notAMember) {
+                return member.asType();
+            }
+        }
+        return member.asType();
+    }
+
+    private TypeMirror memberSelect(MemberSelectTree ms) {
+        if (scan.bindings.get(ms) instanceof FlowScan.This) {
+            return handler.asType();
+        }
+        String name = ms.getIdentifier().toString();
+        TypeMirror recv = typeOf(ms.getExpression());
+        if (recv == null) {
+            TypeElement type = resolveTypeName(ms.getExpression());
+            if (type == null) {
+                return null;
+            }
+            recv = type.asType();
+        }
+        if (recv instanceof ArrayType && name.equals("length")) {
+            return types.getPrimitiveType(TypeKind.INT);
+        }
+        if (!(recv instanceof DeclaredType dt)) {
+            return null;
+        }
+        for (Element m : elements.getAllMembers((TypeElement) dt.asElement())) {
+            if ((m.getKind() == ElementKind.FIELD || m.getKind() == ElementKind.ENUM_CONSTANT)
+                    && m.getSimpleName().contentEquals(name)) {
+                return memberType(recv, m);
+            }
+        }
+        return null;
+    }
+
+    private TypeMirror invocation(MethodInvocationTree mi) {
+        if (scan.awaits.contains(mi)) {
+            TypeMirror arg = typeOf(mi.getArguments().get(0));
+            if (isOperation(arg)) {
+                return types.getPrimitiveType(TypeKind.INT);
+            }
+            return taskResult(arg);
+        }
+        FlowMethod callee = scan.flowCalls.get(mi);
+        if (callee != null) {
+            return callee.element().getReturnType();
+        }
+        TypeMirror recv;
+        String name;
+        if (mi.getMethodSelect() instanceof IdentifierTree id) {
+            if (!(scan.bindings.get(id) instanceof FlowScan.Member)) {
+                return null;
+            }
+            recv = handler.asType();
+            name = id.getName().toString();
+        } else if (mi.getMethodSelect() instanceof MemberSelectTree ms) {
+            name = ms.getIdentifier().toString();
+            recv = typeOf(ms.getExpression());
+            if (recv == null) {
+                TypeElement type = resolveTypeName(ms.getExpression());
+                if (type == null) {
+                    return null;
+                }
+                recv = type.asType();
+            }
+        } else {
+            return null;
+        }
+        if (!(recv instanceof DeclaredType dt)) {
+            return null;
+        }
+        List<ExecutableElement> candidates = new ArrayList<>();
+        int args = mi.getArguments().size();
+        for (Element m : elements.getAllMembers((TypeElement) dt.asElement())) {
+            if (m.getKind() == ElementKind.METHOD && m.getSimpleName().contentEquals(name)) {
+                ExecutableElement x = (ExecutableElement) m;
+                int n = x.getParameters().size();
+                if (n == args || x.isVarArgs() && args >= n - 1) {
+                    candidates.add(x);
+                }
+            }
+        }
+        if (candidates.size() > 1) {
+            candidates.removeIf(c -> !argumentsFit(c, dt, mi.getArguments()));
+        }
+        if (candidates.size() != 1) {
+            return null;
+        }
+        ExecutableElement chosen = candidates.get(0);
+        TypeMirror ret = memberType(recv, chosen) instanceof ExecutableType et ? et.getReturnType() : chosen.getReturnType();
+        if (!chosen.getTypeParameters().isEmpty() && mentionsTypeVariable(ret)) {
+            return null;
+        }
+        return ret;
+    }
+
+    private boolean argumentsFit(ExecutableElement m, DeclaredType owner, List<? extends ExpressionTree> args) {
+        if (m.isVarArgs() || m.getParameters().size() != args.size()) {
+            return false;
+        }
+        List<? extends TypeMirror> params = memberType(owner, m) instanceof ExecutableType et ? et.getParameterTypes()
+                : List.of();
+        for (int i = 0; i < args.size() && i < params.size(); i++) {
+            TypeMirror a = typeOf(args.get(i));
+            if (a == null || !types.isAssignable(a, types.erasure(params.get(i)))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean mentionsTypeVariable(TypeMirror t) {
+        return switch (t.getKind()) {
+            case TYPEVAR -> true;
+            case ARRAY -> mentionsTypeVariable(((ArrayType) t).getComponentType());
+            case DECLARED -> ((DeclaredType) t).getTypeArguments().stream().anyMatch(this::mentionsTypeVariable);
+            case WILDCARD -> {
+                WildcardType w = (WildcardType) t;
+                yield w.getExtendsBound() != null && mentionsTypeVariable(w.getExtendsBound())
+                        || w.getSuperBound() != null && mentionsTypeVariable(w.getSuperBound());
+            }
+            default -> false;
+        };
+    }
+
+    private TypeMirror unary(TypeMirror t, UnaryTree u) {
+        if (t == null) {
+            return null;
+        }
+        TypeMirror p = unboxedOrSelf(t);
+        return switch (u.getKind()) {
+            case PREFIX_INCREMENT, PREFIX_DECREMENT, POSTFIX_INCREMENT, POSTFIX_DECREMENT -> t;
+            default -> promote(p, types.getPrimitiveType(TypeKind.INT));
+        };
+    }
+
+    private TypeMirror binary(BinaryTree b) {
+        switch (b.getKind()) {
+            case CONDITIONAL_AND, CONDITIONAL_OR, EQUAL_TO, NOT_EQUAL_TO, LESS_THAN, GREATER_THAN, LESS_THAN_EQUAL,
+                    GREATER_THAN_EQUAL -> {
+                return bool();
+            }
+            default -> {
+            }
+        }
+        TypeMirror l = typeOf(b.getLeftOperand());
+        TypeMirror r = typeOf(b.getRightOperand());
+        if (b.getKind() == Tree.Kind.PLUS && (isString(l) || isString(r))) {
+            return string();
+        }
+        if (l == null || r == null) {
+            return null;
+        }
+        TypeMirror lu = unboxedOrSelf(l);
+        TypeMirror ru = unboxedOrSelf(r);
+        return switch (b.getKind()) {
+            case LEFT_SHIFT, RIGHT_SHIFT, UNSIGNED_RIGHT_SHIFT -> promote(lu, types.getPrimitiveType(TypeKind.INT));
+            case AND, OR, XOR -> lu.getKind() == TypeKind.BOOLEAN ? bool() : promote(lu, ru);
+            default -> promote(lu, ru);
+        };
+    }
+
+    private boolean isString(TypeMirror t) {
+        return t != null && types.isSameType(t, string());
+    }
+
+    private TypeMirror promote(TypeMirror a, TypeMirror b) {
+        if (!a.getKind().isPrimitive() || !b.getKind().isPrimitive()) {
+            return null;
+        }
+        for (TypeKind k : new TypeKind[] {TypeKind.DOUBLE, TypeKind.FLOAT, TypeKind.LONG}) {
+            if (a.getKind() == k || b.getKind() == k) {
+                return types.getPrimitiveType(k);
+            }
+        }
+        return types.getPrimitiveType(TypeKind.INT);
+    }
+
+    private TypeMirror conditional(TypeMirror a, TypeMirror b) {
+        if (a == null || b == null) {
+            return null;
+        }
+        if (types.isSameType(a, b)) {
+            return a;
+        }
+        if (a.getKind() == TypeKind.NULL) {
+            return boxed(b);
+        }
+        if (b.getKind() == TypeKind.NULL) {
+            return boxed(a);
+        }
+        TypeMirror au = unboxedOrSelf(a);
+        TypeMirror bu = unboxedOrSelf(b);
+        if (au.getKind().isPrimitive() && bu.getKind().isPrimitive() && au.getKind() != TypeKind.BOOLEAN) {
+            return promote(au, bu);
+        }
+        return null;
+    }
+
+    /** The type a type tree names, resolved against the handler's compilation unit. */
+    TypeMirror resolveTypeTree(Tree t) {
+        return switch (t) {
+            case PrimitiveTypeTree p -> p.getPrimitiveTypeKind() == TypeKind.VOID ? null
+                    : types.getPrimitiveType(p.getPrimitiveTypeKind());
+            case ArrayTypeTree a -> arrayOf(resolveTypeTree(a.getType()), 1);
+            case ParameterizedTypeTree p -> {
+                TypeElement raw = p.getType() instanceof ExpressionTree e ? resolveTypeName(e) : null;
+                if (raw == null || raw.getTypeParameters().size() != p.getTypeArguments().size()) {
+                    yield null;
+                }
+                TypeMirror[] args = new TypeMirror[p.getTypeArguments().size()];
+                for (int i = 0; i < args.length; i++) {
+                    args[i] = resolveTypeTree(p.getTypeArguments().get(i));
+                    if (args[i] == null) {
+                        yield null;
+                    }
+                }
+                yield types.getDeclaredType(raw, args);
+            }
+            case WildcardTree w -> {
+                TypeMirror bound = w.getBound() == null ? null : resolveTypeTree(w.getBound());
+                yield switch (w.getKind()) {
+                    case EXTENDS_WILDCARD -> types.getWildcardType(bound, null);
+                    case SUPER_WILDCARD -> types.getWildcardType(null, bound);
+                    default -> types.getWildcardType(null, null);
+                };
+            }
+            case ExpressionTree e -> {
+                TypeElement te = resolveTypeName(e);
+                yield te == null ? null : types.erasure(te.asType()).getKind() == TypeKind.DECLARED
+                        && !te.getTypeParameters().isEmpty() ? types.getDeclaredType(te) : te.asType();
+            }
+            default -> null;
+        };
+    }
+
+    /** The class a (simple or qualified) name denotes in the handler's compilation unit, or null. */
+    TypeElement resolveTypeName(ExpressionTree name) {
+        if (name instanceof MemberSelectTree ms) {
+            TypeElement outer = resolveTypeName(ms.getExpression());
+            if (outer != null) {
+                return memberType(outer, ms.getIdentifier().toString());
+            }
+            return elements.getTypeElement(ms.toString());
+        }
+        if (!(name instanceof IdentifierTree id) || scan.bindings.containsKey(id)) {
+            return null;
+        }
+        String simple = id.getName().toString();
+        for (TypeElement t = handler; t != null; t = t.getEnclosingElement() instanceof TypeElement te ? te : null) {
+            TypeElement m = memberType(t, simple);
+            if (m != null) {
+                return m;
+            }
+        }
+        for (ImportTree i : unit.getImports()) {
+            if (!i.isStatic() && i.getQualifiedIdentifier() instanceof MemberSelectTree q
+                    && q.getIdentifier().contentEquals(simple)) {
+                return elements.getTypeElement(q.toString());
+            }
+        }
+        String pkg = unit.getPackageName() == null ? "" : unit.getPackageName() + ".";
+        TypeElement same = elements.getTypeElement(pkg + simple);
+        if (same != null) {
+            return same;
+        }
+        TypeElement lang = elements.getTypeElement("java.lang." + simple);
+        if (lang != null) {
+            return lang;
+        }
+        for (ImportTree i : unit.getImports()) {
+            if (!i.isStatic() && i.getQualifiedIdentifier() instanceof MemberSelectTree q && q.getIdentifier().contentEquals("*")) {
+                TypeElement t = elements.getTypeElement(q.getExpression() + "." + simple);
+                if (t != null) {
+                    return t;
+                }
+            }
+        }
+        return null;
+    }
+
+    private TypeElement memberType(TypeElement owner, String simple) {
+        for (Element e : elements.getAllMembers(owner)) {
+            if (e instanceof TypeElement te && e.getSimpleName().contentEquals(simple)) {
+                return te;
+            }
+        }
+        return null;
+    }
+}

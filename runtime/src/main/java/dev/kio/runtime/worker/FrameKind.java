@@ -1,0 +1,50 @@
+package dev.kio.runtime.worker;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * One kind of pooled frame: the generated continuation of one flow. Each worker keeps the idle
+ * frames of each kind; {@link #acquire()} takes one there and a frame goes back when its
+ * awaiter has read its result, so starting and running a flow on a warmed worker allocates
+ * nothing.
+ *
+ * @param <F> the frame class
+ */
+public final class FrameKind<F extends Frame<?>> {
+    private static final AtomicInteger IDS = new AtomicInteger();
+
+    final int id = IDS.getAndIncrement();
+    private final Supplier<F> factory;
+    final int maxIdle;
+
+    /**
+     * @param factory makes a new frame when the worker has no idle one
+     * @param maxIdle how many idle frames a worker keeps; more are left to the garbage collector
+     */
+    public FrameKind(Supplier<F> factory, int maxIdle) {
+        if (maxIdle < 0) {
+            throw new IllegalArgumentException("maxIdle must not be negative: " + maxIdle);
+        }
+        this.factory = factory;
+        this.maxIdle = maxIdle;
+    }
+
+    /**
+     * A frame in its initial state: an idle one of the calling worker's, or a new one when the
+     * worker has none or the caller is not a worker thread.
+     */
+    public F acquire() {
+        Worker w = Worker.current();
+        if (w != null) {
+            @SuppressWarnings("unchecked")
+            F idle = (F) w.frames(this).poll();
+            if (idle != null) {
+                return idle;
+            }
+        }
+        F f = factory.get();
+        f.kind = this;
+        return f;
+    }
+}
