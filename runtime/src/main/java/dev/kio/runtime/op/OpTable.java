@@ -133,9 +133,9 @@ public final class OpTable {
 
     private boolean tryPrep(Op op) {
         int need = op.timeoutNanos > 0 ? 2 : 1;
-        if (ring.sqSpace() < need) {
+        if (!ring.hasSqSpace(need)) {
             ring.flush();
-            if (ring.sqSpace() < need) {
+            if (!ring.hasSqSpace(need)) {
                 return false;
             }
         }

@@ -71,6 +71,12 @@ public final class Ring implements AutoCloseable {
     private final int sqEntries;
     private final int sqMask;
     private int sqTail;
+    /**
+     * The kernel's SQ head as last read. Without SQPOLL the kernel moves it only inside
+     * {@code io_uring_enter}, so a stale value only understates the free space: it is re-read
+     * when it no longer shows room, not for every SQE.
+     */
+    private int sqHeadSeen;
 
     private final MemorySegment cqes;
     private final MemorySegment cqKhead;
@@ -101,6 +107,7 @@ public final class Ring implements AutoCloseable {
         sqMask = sqEntries - 1;
         cqMask = cqEntries - 1;
         sqTail = (int) INT.getAcquire(sqKtail, 0L);
+        sqHeadSeen = (int) INT.getAcquire(sqKhead, 0L);
         cqHead = (int) INT.getAcquire(cqKhead, 0L);
         // SQE i always sits in array slot i, so submitting never rewrites the index array.
         for (int i = 0; i < sqEntries; i++) {
@@ -197,7 +204,16 @@ public final class Ring implements AutoCloseable {
 
     /** Free SQ slots right now. */
     public int sqSpace() {
-        return sqEntries - (sqTail - (int) INT.getAcquire(sqKhead, 0L));
+        sqHeadSeen = (int) INT.getAcquire(sqKhead, 0L);
+        return sqEntries - (sqTail - sqHeadSeen);
+    }
+
+    /**
+     * Whether {@code count} more SQEs fit. Reads the kernel's head only when the space seen last
+     * time has run out, so a batch of SQEs costs one read of that shared word, not one each.
+     */
+    public boolean hasSqSpace(int count) {
+        return sqEntries - (sqTail - sqHeadSeen) >= count || sqSpace() >= count;
     }
 
     /** SQEs written but not yet consumed by the kernel. */
@@ -206,7 +222,7 @@ public final class Ring implements AutoCloseable {
     }
 
     /**
-     * Writes the next SQE; the caller checked {@link #sqSpace()}. Arguments are the SQE's
+     * Writes the next SQE; the caller checked {@link #hasSqSpace}. Arguments are the SQE's
      * fields in the kernel's order ({@code struct io_uring_sqe}); unused ones are 0.
      */
     public void prep(int opcode, int sqeFlags, int ioprio, int fd, long off, long addr, int len, int opFlags,
