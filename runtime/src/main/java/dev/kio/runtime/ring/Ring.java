@@ -176,6 +176,14 @@ public final class Ring implements AutoCloseable {
         }
     }
 
+    /** The flags among {@code flags} that {@link #open} keeps asking for when the kernel refuses them. */
+    static int undroppableFlags(int flags) {
+        for (int optional : FALLBACK_ORDER) {
+            flags &= ~optional;
+        }
+        return flags;
+    }
+
     /** The {@code IORING_SETUP_*} flags in force, after any fallback. */
     public int setupFlags() {
         return setupFlags;
