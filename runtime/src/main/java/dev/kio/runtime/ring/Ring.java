@@ -54,6 +54,14 @@ public final class Ring implements AutoCloseable {
     private static final int PROBE_OPS = 256;
 
     private static final VarHandle INT = JAVA_INT.varHandle();
+    /**
+     * The whole address space, through which the mapped rings are read and written at absolute
+     * addresses. Being a constant, it costs no per-access segment, scope or size checks; the
+     * offsets are ring indices masked to the ring's size, so they stay inside the kernel's mapping
+     * by construction (see docs/decisions.md).
+     */
+    @SuppressWarnings("restricted")
+    private static final MemorySegment MEMORY = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     private final Arena arena = Arena.ofConfined();
     private final long ringPtr;
@@ -64,10 +72,11 @@ public final class Ring implements AutoCloseable {
     private final int features;
     private final boolean[] supportedOps = new boolean[PROBE_OPS];
 
-    private final MemorySegment sqes;
-    private final MemorySegment sqKhead;
-    private final MemorySegment sqKtail;
-    private final MemorySegment sqKflags;
+    // Addresses in the kernel's mapping, read and written through MEMORY.
+    private final long sqes;
+    private final long sqKhead;
+    private final long sqKtail;
+    private final long sqKflags;
     private final int sqEntries;
     private final int sqMask;
     private int sqTail;
@@ -78,10 +87,10 @@ public final class Ring implements AutoCloseable {
      */
     private int sqHeadSeen;
 
-    private final MemorySegment cqes;
-    private final MemorySegment cqKhead;
-    private final MemorySegment cqKtail;
-    private final MemorySegment cqKoverflow;
+    private final long cqes;
+    private final long cqKhead;
+    private final long cqKtail;
+    private final long cqKoverflow;
     private final int cqEntries;
     private final int cqMask;
     private int cqHead;
@@ -95,20 +104,20 @@ public final class Ring implements AutoCloseable {
         features = (int) info.getAtIndex(JAVA_LONG, 3);
         sqEntries = (int) info.getAtIndex(JAVA_LONG, 4);
         cqEntries = (int) info.getAtIndex(JAVA_LONG, 5);
-        sqKhead = word(info, 6);
-        sqKtail = word(info, 7);
-        sqKflags = word(info, 8);
+        sqKhead = info.getAtIndex(JAVA_LONG, 6);
+        sqKtail = info.getAtIndex(JAVA_LONG, 7);
+        sqKflags = info.getAtIndex(JAVA_LONG, 8);
         MemorySegment sqArray = at(info, 10, (long) sqEntries * 4);
-        sqes = at(info, 11, (long) sqEntries * SQE_BYTES);
-        cqKhead = word(info, 12);
-        cqKtail = word(info, 13);
-        cqKoverflow = word(info, 14);
-        cqes = at(info, 15, (long) cqEntries * CQE_BYTES);
+        sqes = info.getAtIndex(JAVA_LONG, 11);
+        cqKhead = info.getAtIndex(JAVA_LONG, 12);
+        cqKtail = info.getAtIndex(JAVA_LONG, 13);
+        cqKoverflow = info.getAtIndex(JAVA_LONG, 14);
+        cqes = info.getAtIndex(JAVA_LONG, 15);
         sqMask = sqEntries - 1;
         cqMask = cqEntries - 1;
-        sqTail = (int) INT.getAcquire(sqKtail, 0L);
-        sqHeadSeen = (int) INT.getAcquire(sqKhead, 0L);
-        cqHead = (int) INT.getAcquire(cqKhead, 0L);
+        sqTail = (int) INT.getAcquire(MEMORY, sqKtail);
+        sqHeadSeen = (int) INT.getAcquire(MEMORY, sqKhead);
+        cqHead = (int) INT.getAcquire(MEMORY, cqKhead);
         // SQE i always sits in array slot i, so submitting never rewrites the index array.
         for (int i = 0; i < sqEntries; i++) {
             sqArray.setAtIndex(JAVA_INT, i, i);
@@ -128,10 +137,6 @@ public final class Ring implements AutoCloseable {
             // Best effort: io-wq placement is an optimisation, never a reason to fail.
             Native.ringIowqCpu(ringPtr, options.iowqCpu());
         }
-    }
-
-    private static MemorySegment word(MemorySegment info, int index) {
-        return at(info, index, 4);
     }
 
     @SuppressWarnings("restricted") // the kernel's mapping, sized from the ring's own parameters
@@ -171,6 +176,14 @@ public final class Ring implements AutoCloseable {
         }
     }
 
+    /** The flags among {@code flags} that {@link #open} keeps asking for when the kernel refuses them. */
+    static int undroppableFlags(int flags) {
+        for (int optional : FALLBACK_ORDER) {
+            flags &= ~optional;
+        }
+        return flags;
+    }
+
     /** The {@code IORING_SETUP_*} flags in force, after any fallback. */
     public int setupFlags() {
         return setupFlags;
@@ -204,7 +217,7 @@ public final class Ring implements AutoCloseable {
 
     /** Free SQ slots right now. */
     public int sqSpace() {
-        sqHeadSeen = (int) INT.getAcquire(sqKhead, 0L);
+        sqHeadSeen = (int) INT.getAcquire(MEMORY, sqKhead);
         return sqEntries - (sqTail - sqHeadSeen);
     }
 
@@ -218,7 +231,7 @@ public final class Ring implements AutoCloseable {
 
     /** SQEs written but not yet consumed by the kernel. */
     public int sqPending() {
-        return sqTail - (int) INT.getAcquire(sqKhead, 0L);
+        return sqTail - (int) INT.getAcquire(MEMORY, sqKhead);
     }
 
     /**
@@ -227,8 +240,8 @@ public final class Ring implements AutoCloseable {
      */
     public void prep(int opcode, int sqeFlags, int ioprio, int fd, long off, long addr, int len, int opFlags,
             long userData, int bufIndex, int fileIndex, long addr3) {
-        long base = (long) (sqTail & sqMask) * SQE_BYTES;
-        MemorySegment s = sqes;
+        long base = sqes + (long) (sqTail & sqMask) * SQE_BYTES;
+        MemorySegment s = MEMORY;
         s.set(JAVA_LONG, base, (opcode & 0xFFL) | (sqeFlags & 0xFFL) << 8 | (ioprio & 0xFFFFL) << 16
                 | (fd & 0xFFFFFFFFL) << 32);
         s.set(JAVA_LONG, base + 8, off);
@@ -273,23 +286,23 @@ public final class Ring implements AutoCloseable {
 
     /** Makes written SQEs visible to the kernel; returns how many it has not consumed yet. */
     private int publish() {
-        INT.setRelease(sqKtail, 0L, sqTail);
-        return sqTail - (int) INT.getAcquire(sqKhead, 0L);
+        INT.setRelease(MEMORY, sqKtail, sqTail);
+        return sqTail - (int) INT.getAcquire(MEMORY, sqKhead);
     }
 
     /** Completions ready to reap. */
     public int cqReady() {
-        return (int) INT.getAcquire(cqKtail, 0L) - cqHead;
+        return (int) INT.getAcquire(MEMORY, cqKtail) - cqHead;
     }
 
     /** Whether the kernel holds completions back because the CQ was full (NODROP keeps them). */
     public boolean cqOverflowPending() {
-        return ((int) INT.getAcquire(sqKflags, 0L) & SQ_CQ_OVERFLOW) != 0;
+        return ((int) INT.getAcquire(MEMORY, sqKflags) & SQ_CQ_OVERFLOW) != 0;
     }
 
     /** Completions the kernel had to drop: stays 0 with NODROP, kept as a check. */
     public int cqDropped() {
-        return (int) INT.getAcquire(cqKoverflow, 0L);
+        return (int) INT.getAcquire(MEMORY, cqKoverflow);
     }
 
     /**
@@ -300,14 +313,14 @@ public final class Ring implements AutoCloseable {
      * @return how many completions were handled
      */
     public int reap(CqeHandler handler) {
-        int tail = (int) INT.getAcquire(cqKtail, 0L);
+        int tail = (int) INT.getAcquire(MEMORY, cqKtail);
         int n = 0;
         while (cqHead != tail) {
-            long base = (long) (cqHead & cqMask) * CQE_BYTES;
-            long userData = cqes.get(JAVA_LONG, base);
-            long resFlags = cqes.get(JAVA_LONG, base + 8);
+            long base = cqes + (long) (cqHead & cqMask) * CQE_BYTES;
+            long userData = MEMORY.get(JAVA_LONG, base);
+            long resFlags = MEMORY.get(JAVA_LONG, base + 8);
             cqHead++;
-            INT.setRelease(cqKhead, 0L, cqHead);
+            INT.setRelease(MEMORY, cqKhead, cqHead);
             handler.onCqe(userData, (int) resFlags, (int) (resFlags >>> 32));
             n++;
         }

@@ -54,12 +54,23 @@ public final class RingSetupException extends IOException {
             case Errno.ENOSYS -> new RingSetupException(errno,
                     "this kernel has no io_uring, or a seccomp filter hides it",
                     "run on Linux " + IoUring.MINIMUM_KERNEL + " or newer (6.1+ recommended) with io_uring enabled");
-            case Errno.EINVAL -> new RingSetupException(errno,
-                    "the kernel refused the ring parameters (" + options.entries() + " SQ / "
-                            + options.effectiveCqEntries() + " CQ entries) even without optional flags;"
-                            + " either a size is beyond what this kernel allows or it is older than "
-                            + IoUring.MINIMUM_KERNEL,
-                    "ask for fewer entries, or run on Linux " + IoUring.MINIMUM_KERNEL + " or newer (6.1+ recommended)");
+            case Errno.EINVAL -> {
+                int kept = Ring.undroppableFlags(options.setupFlags());
+                String sizes = options.entries() + " SQ / " + options.effectiveCqEntries() + " CQ entries";
+                yield kept == 0
+                        ? new RingSetupException(errno,
+                                "the kernel refused the ring parameters (" + sizes + ") even without optional"
+                                        + " flags; either a size is beyond what this kernel allows or it is older than "
+                                        + IoUring.MINIMUM_KERNEL,
+                                "ask for fewer entries, or run on Linux " + IoUring.MINIMUM_KERNEL
+                                        + " or newer (6.1+ recommended)")
+                        : new RingSetupException(errno,
+                                "the kernel refused the ring parameters (" + sizes + ", set-up flags 0x"
+                                        + Integer.toHexString(kept) + " which kio does not drop on refusal);"
+                                        + " most likely this kernel does not know one of those flags",
+                                "leave out set-up flags 0x" + Integer.toHexString(kept)
+                                        + " on this kernel, or run on a kernel that supports them");
+            }
             case Errno.EMFILE, Errno.ENFILE -> new RingSetupException(errno,
                     "the process or system is out of file descriptors", "raise `ulimit -n` or close descriptors");
             default -> new RingSetupException(errno, "io_uring_setup returned an unexpected error",
