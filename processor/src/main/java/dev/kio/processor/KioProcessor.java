@@ -182,8 +182,6 @@ public final class KioProcessor extends AbstractProcessor {
             return null;
         }
         List<HandlerWriter.Lowered> lowered = new ArrayList<>();
-        Map<FlowMethod, String> frameClass = new HashMap<>();
-        flows.forEach(f -> frameClass.put(f, f.frameName()));
         for (FlowMethod f : flows) {
             FlowScan scan = scans.get(f);
             Typer typer = new Typer(trees, processingEnv.getElementUtils(), processingEnv.getTypeUtils(), unit, type,
@@ -195,7 +193,7 @@ public final class KioProcessor extends AbstractProcessor {
                         + callee.frameName().substring(1));
             }
             try {
-                Lowering l = new Lowering(typer, scan, unit, positions, type, f, embedded, frameClass);
+                Lowering l = new Lowering(typer, scan, unit, positions, f, embedded);
                 l.lower();
                 lowered.add(new HandlerWriter.Lowered(f, l, embedded));
             } catch (Unsupported u) {
@@ -205,7 +203,7 @@ public final class KioProcessor extends AbstractProcessor {
         if (!problems.isEmpty()) {
             return null;
         }
-        return HandlerWriter.write(new Handler(type, unit, flows, generatedName(type)), lowered, hasOtherAbstractMethods(type));
+        return HandlerWriter.write(new Handler(type, unit, generatedName(type)), lowered, hasOtherAbstractMethods(type));
     }
 
     private boolean hasOtherAbstractMethods(TypeElement type) {

@@ -132,10 +132,8 @@ final class Lowering {
     private final SourcePositions positions;
     private final LineMap lines;
     private final CharSequence source;
-    private final TypeElement handler;
     private final FlowMethod flow;
     private final Map<FlowMethod, String> embedded;
-    private final Map<FlowMethod, String> frameClass;
 
     final Map<String, Field> fields = new LinkedHashMap<>();
     final List<State> states = new ArrayList<>();
@@ -160,8 +158,8 @@ final class Lowering {
     private int region = -1;
     private final List<String> pendingCopies = new ArrayList<>();
 
-    Lowering(Typer typer, FlowScan scan, CompilationUnitTree unit, SourcePositions positions, TypeElement handler,
-            FlowMethod flow, Map<FlowMethod, String> embedded, Map<FlowMethod, String> frameClass) {
+    Lowering(Typer typer, FlowScan scan, CompilationUnitTree unit, SourcePositions positions, FlowMethod flow,
+            Map<FlowMethod, String> embedded) {
         this.typer = typer;
         this.scan = scan;
         this.unit = unit;
@@ -172,10 +170,8 @@ final class Lowering {
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot read " + unit.getSourceFile().getName(), e);
         }
-        this.handler = handler;
         this.flow = flow;
         this.embedded = embedded;
-        this.frameClass = frameClass;
         this.returnState = nextId++;
         TypeMirror ret = flow.element().getReturnType();
         this.returnField = ret.getKind() == TypeKind.VOID ? null : "$ret";
