@@ -68,6 +68,14 @@ public final class Op implements dev.kio.Operation {
         return timeout(timeout.toNanos());
     }
 
+    /** The runtime's op behind an API {@link dev.kio.Operation}. */
+    public static Op of(dev.kio.Operation operation) {
+        if (operation instanceof Op op) {
+            return op;
+        }
+        throw new IllegalArgumentException("not a kio operation: " + operation);
+    }
+
     /** A handle for {@link OpTable#cancel(long)}: stays valid, and harmless, after the op is recycled. */
     public long token() {
         return UserData.pack(generation, UserData.PRIMARY, slot);

@@ -7,6 +7,11 @@ package dev.kio.runtime.op;
 public enum OpState {
     /** In the table's free list. */
     FREE,
+    /**
+     * Complete from the start ({@link Ops#ready(int)}): the kernel never sees it, and awaiting it
+     * continues at once with its result.
+     */
+    READY,
     /** Acquired and described, not yet handed to the ring. */
     PREPARED,
     /** Waiting for submission-queue space; the kernel has not seen it. */

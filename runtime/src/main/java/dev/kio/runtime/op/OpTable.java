@@ -104,11 +104,47 @@ public final class OpTable {
         return op;
     }
 
+    /**
+     * An op in state {@link OpState#READY}: already complete with {@code result} (a value, or
+     * {@code -errno} for a failure), never submitted. Whoever awaits it reads the result and
+     * hands it back through {@link #takeReady(Op)}.
+     */
+    Op ready(int result) {
+        if (free == null) {
+            grow(ops.length * 2);
+        }
+        Op op = free;
+        free = op.nextFree;
+        op.state = OpState.READY;
+        op.opcode = Opcode.NOP;
+        op.fd = -1;
+        op.timeoutNanos = 0;
+        op.cqeFlags = 0;
+        op.cancelRequested = false;
+        classify(op, result);
+        active++;
+        return op;
+    }
+
+    /** Recycles a {@link OpState#READY} op once its result has been read; it never owed the kernel anything. */
+    public void takeReady(Op op) {
+        if (op.state != OpState.READY) {
+            throw new IllegalStateException("not a ready op: " + op);
+        }
+        recycle(op);
+    }
+
     private boolean supports(int opcode) {
         return opcode < Long.SIZE ? (supportedOps >>> opcode & 1) != 0 : ring.supports(opcode);
     }
 
+    /** Recycles an op whose last CQE has arrived. */
     private void release(Op op) {
+        owed--;
+        recycle(op);
+    }
+
+    private void recycle(Op op) {
         op.state = OpState.FREE;
         op.keepAlive = null;
         op.waiter = null;
@@ -117,7 +153,6 @@ public final class OpTable {
         op.nextFree = free;
         free = op;
         active--;
-        owed--;
     }
 
     /**
@@ -126,7 +161,8 @@ public final class OpTable {
      */
     public void submit(Op op, OpWaiter waiter) {
         if (op.state != OpState.PREPARED) {
-            throw new IllegalStateException("only a prepared op can be submitted: " + op);
+            throw new IllegalStateException("only a prepared op can be submitted: " + op
+                    + (op.state == OpState.READY ? " (a ready op is awaited, never submitted)" : ""));
         }
         op.waiter = waiter;
         op.pendingCqes = op.timeoutNanos > 0 ? 2 : 1;

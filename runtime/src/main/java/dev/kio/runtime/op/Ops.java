@@ -17,6 +17,7 @@ import dev.kio.runtime.ring.Opcode;
 public final class Ops {
     /** Position meaning "the file's current position" (streams such as pipes and sockets). */
     public static final long CURRENT_POSITION = -1;
+    private static final int NOP_INJECT_RESULT = 1;
 
     private final OpTable table;
 
@@ -31,6 +32,28 @@ public final class Ops {
     /** {@code IORING_OP_NOP} (5.1): completes with 0; measures the ring itself. */
     public Op nop() {
         return table.acquire(Opcode.NOP);
+    }
+
+    /**
+     * {@code IORING_OP_NOP} with {@code IORING_NOP_INJECT_RESULT}: completes, through the
+     * kernel, with {@code result} as if an operation had returned it ({@code -errno} is a
+     * failure). For tests that need an op with a chosen outcome that completes later. Kernels
+     * that predate the flag (it is newer than 6.8) end it with EINVAL.
+     */
+    public Op nop(int result) {
+        Op op = table.acquire(Opcode.NOP);
+        op.opFlags = NOP_INJECT_RESULT;
+        op.len = result;
+        return op;
+    }
+
+    /**
+     * An operation that is already complete with {@code result} ({@code -errno} for a failure):
+     * awaiting it continues at once, without the ring. For code that sometimes has its answer at
+     * hand (data already buffered) and sometimes must ask the kernel, behind one signature.
+     */
+    public Op ready(int result) {
+        return table.ready(result);
     }
 
     /**

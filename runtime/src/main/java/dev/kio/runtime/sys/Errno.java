@@ -20,6 +20,7 @@ public final class Errno {
     public static final int ETIME = 62;
     public static final int EBADFD = 77;
     public static final int EOPNOTSUPP = 95;
+    public static final int ECONNRESET = 104;
     public static final int EALREADY = 114;
     public static final int ECANCELED = 125;
 

@@ -6,6 +6,7 @@ import dev.kio.OpException;
 import dev.kio.Operation;
 import dev.kio.Task;
 import dev.kio.runtime.op.Op;
+import dev.kio.runtime.op.OpState;
 import dev.kio.runtime.op.OpWaiter;
 import dev.kio.runtime.op.Outcome;
 import dev.kio.runtime.ring.RingOptions;
@@ -94,11 +95,14 @@ public final class DirectMode implements AutoCloseable, DirectAwait {
     @Override
     public int await(Operation operation) throws OpException {
         checkOwner();
-        if (!(operation instanceof Op op)) {
-            throw new IllegalArgumentException("not a kio operation: " + operation);
-        }
+        Op op = Op.of(operation);
         Completion c = new Completion();
-        worker.submit(op, c);
+        if (op.state() == OpState.READY) {
+            c.onComplete(op);
+            worker.takeReady(op);
+        } else {
+            worker.submit(op, c);
+        }
         while (!c.done) {
             driver.turn(-1);
         }

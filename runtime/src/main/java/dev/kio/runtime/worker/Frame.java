@@ -1,9 +1,11 @@
 package dev.kio.runtime.worker;
 
 import dev.kio.OpException;
+import dev.kio.Operation;
 import dev.kio.Task;
 import dev.kio.runtime.msg.MpscQueue;
 import dev.kio.runtime.op.Op;
+import dev.kio.runtime.op.OpState;
 import dev.kio.runtime.op.OpWaiter;
 import dev.kio.runtime.op.Ops;
 import dev.kio.runtime.op.Outcome;
@@ -97,12 +99,26 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
         return worker.ops();
     }
 
-    /** Submits {@code op} and suspends; the frame resumes when it completes. Always true. */
+    /**
+     * Submits {@code op} and suspends until it completes: returns true, and the frame resumes
+     * with its result. A {@linkplain Ops#ready(int) ready} op is not submitted: its result is
+     * taken at once and this returns false, to continue inline.
+     */
     protected final boolean await(Op op) {
+        if (op.state() == OpState.READY) {
+            record(op);
+            worker.takeReady(op);
+            return false;
+        }
         worker.submit(op, this);
         opsInFlight++;
         status = SUSPENDED;
         return true;
+    }
+
+    /** {@link #await(Op)} for an operation whose static type is the API's {@link Operation}. */
+    protected final boolean await(Operation operation) {
+        return await(Op.of(operation));
     }
 
     /**
@@ -272,12 +288,16 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
             }
             return;
         }
+        record(op);
+        resume();
+    }
+
+    private void record(Op op) {
         opResult = op.result();
         opOpcode = op.opcode();
         opFd = op.fd();
         opTimeout = op.timeoutNanos();
         opOutcome = op.outcome();
-        resume();
     }
 
     @Override

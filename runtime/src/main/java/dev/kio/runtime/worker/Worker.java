@@ -142,6 +142,10 @@ public final class Worker {
         d.table.submit(op, waiter);
     }
 
+    void takeReady(Op op) {
+        driver().table.takeReady(op);
+    }
+
     private Driver driver() {
         if (Thread.currentThread() != thread) {
             throw new IllegalStateException("worker " + index + "'s ring belongs to its own thread "
