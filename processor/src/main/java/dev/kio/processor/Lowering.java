@@ -1238,6 +1238,9 @@ final class Lowering {
         if (n.getEnclosingExpression() != null) {
             outer = ops.get(0) + ".";
             ops = ops.subList(1, ops.size());
+        } else if (isInnerClassOfHandler(n.getIdentifier())) {
+            // An inner class of the handler needs its enclosing instance, which here is self.
+            outer = "self.";
         }
         String body = n.getClassBody() == null ? "" : " " + text(n.getClassBody());
         return outer + "new " + text(n.getIdentifier()) + "(" + String.join(", ", ops) + ")" + body;
