@@ -556,8 +556,12 @@ final class Lowering {
     private void declaration(VariableTree v) {
         if (hoisted.contains(v)) {
             ensureField(v);
-            if (v.getInitializer() != null) {
-                valueInto(v.getInitializer(), fieldName(v));
+            String field = fieldName(v);
+            if (v.getInitializer() instanceof NewArrayTree na && na.getType() == null) {
+                // A bare {...} initializes only a declaration; assigned to the field it needs its type.
+                emit(field + " = new " + fields.get(field).type() + " " + value(na) + ";");
+            } else if (v.getInitializer() != null) {
+                valueInto(v.getInitializer(), field);
             }
             return;
         }
@@ -1252,7 +1256,8 @@ final class Lowering {
             parts.addAll(n.getInitializers());
         }
         List<String> ops = operands(parts);
-        StringBuilder b = new StringBuilder("new ").append(n.getType() == null ? "" : text(n.getType()));
+        // Without a type it is a bare {...}: in a declaration or inside an outer array's initializer.
+        StringBuilder b = new StringBuilder(n.getType() == null ? "" : "new " + text(n.getType()));
         int d = n.getDimensions().size();
         for (int i = 0; i < d; i++) {
             b.append('[').append(ops.get(i)).append(']');
@@ -1261,7 +1266,7 @@ final class Lowering {
             if (n.getType() != null && d == 0) {
                 b.append("[]");
             }
-            b.append(" {").append(String.join(", ", ops.subList(d, ops.size()))).append('}');
+            b.append(n.getType() == null ? "{" : " {").append(String.join(", ", ops.subList(d, ops.size()))).append('}');
         }
         return b.toString();
     }
