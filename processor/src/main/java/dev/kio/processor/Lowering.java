@@ -1148,14 +1148,19 @@ final class Lowering {
             for (int j = i + 1; j < list.size(); j++) {
                 later |= scan.suspends(list.get(j));
             }
-            if (later && !stable(e)) {
-                String t = temp(typer.typeOf(e), e);
-                emit(t + " = " + v + ";");
-                v = t;
-            }
-            out.add(v);
+            out.add(later ? kept(e, v) : v);
         }
         return out;
+    }
+
+    /** {@code v}, the value of {@code e}, kept in a temporary unless it cannot change while the flow is suspended. */
+    private String kept(ExpressionTree e, String v) {
+        if (stable(e)) {
+            return v;
+        }
+        String t = temp(typer.typeOf(e), e);
+        emit(t + " = " + v + ";");
+        return t;
     }
 
     private boolean stable(ExpressionTree e) {
@@ -1224,11 +1229,21 @@ final class Lowering {
             // A local cannot change while the flow is suspended, so reading it after the await is the same read.
             return text(target) + " " + op + "= " + value(a.getExpression());
         }
-        TypeMirror type = typer.typeOf(target);
-        String old = temp(type, target);
-        String t = text(target);
+        // Java evaluates the target's array and index (or object) once, reads it, then the right side.
+        String t;
+        if (target instanceof ArrayAccessTree aa) {
+            String array = kept(aa.getExpression(), value(aa.getExpression()));
+            t = array + "[" + kept(aa.getIndex(), value(aa.getIndex())) + "]";
+        } else if (target instanceof MemberSelectTree ms && isValue(ms.getExpression())) {
+            t = kept(ms.getExpression(), value(ms.getExpression())) + "." + ms.getIdentifier();
+        } else {
+            t = text(target);
+        }
+        String old = temp(typer.typeOf(target), target);
         emit(old + " = " + t + ";");
-        return t + " = (" + fields.get(old).type() + ") (" + old + " " + op + " " + value(a.getExpression()) + ")";
+        // The compound operator on the kept value narrows as Java does, with no cast to write.
+        emit(old + " " + op + "= " + value(a.getExpression()) + ";");
+        return t + " = " + old;
     }
 
     private String newClass(NewClassTree n) {
