@@ -49,8 +49,16 @@ class FlowExpressionTest {
                     while (await(ops().ready(v("w" + w, w))) < 2) {
                         w++;
                     }
+                    int f = 0;
+                    for (int g = 10; await(ops().ready(v("f" + g, g))) < 12; g += await(ops().ready(v("g", 1)))) {
+                        f++;
+                    }
+                    int d = 0;
+                    do {
+                        d++;
+                    } while (await(ops().nop()) + v("d" + d, d) < 2);
                     return call + " " + and1 + and2 + or1 + or2 + " " + cond1 + "," + cond2 + " " + concat + " " + index
-                            + " " + arr[0] + "," + arr[1] + " " + w;
+                            + " " + arr[0] + "," + arr[1] + " " + w + f + d;
                 }
 
                 @Flow
@@ -107,8 +115,8 @@ class FlowExpressionTest {
     void awaitsInArgumentsShortCircuitsConditionalsConcatenationIndexesAndLoopConditionsKeepJavaOrder()
             throws Exception {
         Outcome o = handler(EXPRESSIONS).runBothWays(worker, "operandsInOrder");
-        assertEquals("123 falsetruetruetrue 7,9 s123 50 99,25 2", o.value());
-        assertEquals("a;b;c;d;e;f;g;h;i;j;k;l;m;n;o;p;q;r;s;t;w0;w1;w2;", o.log());
+        assertEquals("123 falsetruetruetrue 7,9 s123 50 99,25 222", o.value());
+        assertEquals("a;b;c;d;e;f;g;h;i;j;k;l;m;n;o;p;q;r;s;t;w0;w1;w2;f10;g;f11;g;f12;d1;d2;", o.log());
     }
 
     @Test
