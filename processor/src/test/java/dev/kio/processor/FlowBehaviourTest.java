@@ -179,7 +179,7 @@ class FlowBehaviourTest {
                     for (int e : data) {
                         out.append(" a").append(e * await(ops().ready(2)));
                     }
-                    for (String s : letters) {
+                    for (var s : letters) {
                         await(ops().nop());
                         out.append(" i").append(s);
                     }
@@ -248,6 +248,17 @@ class FlowBehaviourTest {
                         }
                         default -> out.append(" ad");
                     }
+                    Thread.State st = Thread.State.values()[k];
+                    switch (st) {
+                        case NEW:
+                            out.append(" new").append(await(ops().ready(0)));
+                        case RUNNABLE:
+                            out.append(" runnable");
+                            break;
+                        default:
+                            await(ops().nop());
+                            out.append(" ").append(st.name().toLowerCase());
+                    }
                     String name = switch ("k" + k) {
                         case "k0" -> "zero";
                         case "k1" -> {
@@ -304,10 +315,10 @@ class FlowBehaviourTest {
     @Test
     void oldSwitchesFallThroughArrowSwitchesDoNotAndSwitchExpressionsYield() throws Exception {
         Handler h = handler(STATEMENTS);
-        assertEquals("01 a0 zero", h.runBothWays(worker, "switches", 0).value());
-        assertEquals("1 a12 one11", h.runBothWays(worker, "switches", 1).value());
-        assertEquals("2d a12 two2", h.runBothWays(worker, "switches", 2).value());
-        assertEquals("d ad many", h.runBothWays(worker, "switches", 3).value());
+        assertEquals("01 a0 new0 runnable zero", h.runBothWays(worker, "switches", 0).value());
+        assertEquals("1 a12 runnable one11", h.runBothWays(worker, "switches", 1).value());
+        assertEquals("2d a12 blocked two2", h.runBothWays(worker, "switches", 2).value());
+        assertEquals("d ad waiting many", h.runBothWays(worker, "switches", 3).value());
     }
 
     @Test
@@ -412,8 +423,9 @@ class FlowBehaviourTest {
                 @Flow
                 String exits(int how) throws IOException {
                     for (int i = 0; i < 2; i++) {
-                        try (Res a = new Res("a" + i, how >= 4); Res b = new Res("b" + await(ops().ready(i)), false)) {
-                            step("body " + a.name + b.name);
+                        try (Res a = new Res("a" + i, how >= 4); Res none = null;
+                                Res b = new Res("b" + await(ops().ready(i)), false)) {
+                            step("body " + a.name + b.name + (none == null ? "" : " none closed"));
                             if (how == 0 || how == 5) continue;
                             if (how == 1) return "returned " + a.name + b.name;
                             if (how == 2) break;
