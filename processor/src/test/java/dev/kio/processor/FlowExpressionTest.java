@@ -34,7 +34,7 @@ class FlowExpressionTest {
                 @Flow
                 String operandsInOrder() throws OpException {
                     int[] arr = {10, 20, 30};
-                    int call = sum3(v("a", 1), await(ops().ready(v("b", 2))), v("c", 3));
+                    int call = sum3(Math.max(v("a", 1), 0), await(ops().ready(v("b", 2))), v("c", 3));
                     boolean and1 = v("d", 0) == 1 && await(ops().ready(v("never", 1))) == 1;
                     boolean and2 = v("e", 1) == 1 && await(ops().nop()) == 0;
                     boolean or1 = v("f", 1) == 1 || await(ops().ready(v("never", 0))) == 0;
