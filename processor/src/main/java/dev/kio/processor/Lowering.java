@@ -556,8 +556,12 @@ final class Lowering {
     private void declaration(VariableTree v) {
         if (hoisted.contains(v)) {
             ensureField(v);
-            if (v.getInitializer() != null) {
-                valueInto(v.getInitializer(), fieldName(v));
+            String field = fieldName(v);
+            if (v.getInitializer() instanceof NewArrayTree na && na.getType() == null) {
+                // A bare {...} initializes only a declaration; assigned to the field it needs its type.
+                emit(field + " = new " + fields.get(field).type() + " " + value(na) + ";");
+            } else if (v.getInitializer() != null) {
+                valueInto(v.getInitializer(), field);
             }
             return;
         }
@@ -1144,14 +1148,19 @@ final class Lowering {
             for (int j = i + 1; j < list.size(); j++) {
                 later |= scan.suspends(list.get(j));
             }
-            if (later && !stable(e)) {
-                String t = temp(typer.typeOf(e), e);
-                emit(t + " = " + v + ";");
-                v = t;
-            }
-            out.add(v);
+            out.add(later ? kept(e, v) : v);
         }
         return out;
+    }
+
+    /** {@code v}, the value of {@code e}, kept in a temporary unless it cannot change while the flow is suspended. */
+    private String kept(ExpressionTree e, String v) {
+        if (stable(e)) {
+            return v;
+        }
+        String t = temp(typer.typeOf(e), e);
+        emit(t + " = " + v + ";");
+        return t;
     }
 
     private boolean stable(ExpressionTree e) {
@@ -1220,11 +1229,21 @@ final class Lowering {
             // A local cannot change while the flow is suspended, so reading it after the await is the same read.
             return text(target) + " " + op + "= " + value(a.getExpression());
         }
-        TypeMirror type = typer.typeOf(target);
-        String old = temp(type, target);
-        String t = text(target);
+        // Java evaluates the target's array and index (or object) once, reads it, then the right side.
+        String t;
+        if (target instanceof ArrayAccessTree aa) {
+            String array = kept(aa.getExpression(), value(aa.getExpression()));
+            t = array + "[" + kept(aa.getIndex(), value(aa.getIndex())) + "]";
+        } else if (target instanceof MemberSelectTree ms && isValue(ms.getExpression())) {
+            t = kept(ms.getExpression(), value(ms.getExpression())) + "." + ms.getIdentifier();
+        } else {
+            t = text(target);
+        }
+        String old = temp(typer.typeOf(target), target);
         emit(old + " = " + t + ";");
-        return t + " = (" + fields.get(old).type() + ") (" + old + " " + op + " " + value(a.getExpression()) + ")";
+        // The compound operator on the kept value narrows as Java does, with no cast to write.
+        emit(old + " " + op + "= " + value(a.getExpression()) + ";");
+        return t + " = " + old;
     }
 
     private String newClass(NewClassTree n) {
@@ -1238,6 +1257,9 @@ final class Lowering {
         if (n.getEnclosingExpression() != null) {
             outer = ops.get(0) + ".";
             ops = ops.subList(1, ops.size());
+        } else if (isInnerClassOfHandler(n.getIdentifier())) {
+            // An inner class of the handler needs its enclosing instance, which here is self.
+            outer = "self.";
         }
         String body = n.getClassBody() == null ? "" : " " + text(n.getClassBody());
         return outer + "new " + text(n.getIdentifier()) + "(" + String.join(", ", ops) + ")" + body;
@@ -1249,7 +1271,8 @@ final class Lowering {
             parts.addAll(n.getInitializers());
         }
         List<String> ops = operands(parts);
-        StringBuilder b = new StringBuilder("new ").append(n.getType() == null ? "" : text(n.getType()));
+        // Without a type it is a bare {...}: in a declaration or inside an outer array's initializer.
+        StringBuilder b = new StringBuilder(n.getType() == null ? "" : "new " + text(n.getType()));
         int d = n.getDimensions().size();
         for (int i = 0; i < d; i++) {
             b.append('[').append(ops.get(i)).append(']');
@@ -1258,7 +1281,7 @@ final class Lowering {
             if (n.getType() != null && d == 0) {
                 b.append("[]");
             }
-            b.append(" {").append(String.join(", ", ops.subList(d, ops.size()))).append('}');
+            b.append(n.getType() == null ? "{" : " {").append(String.join(", ", ops.subList(d, ops.size()))).append('}');
         }
         return b.toString();
     }

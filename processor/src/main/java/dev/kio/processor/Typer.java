@@ -373,7 +373,7 @@ final class Typer {
             }
         }
         if (candidates.size() > 1) {
-            candidates.removeIf(c -> !argumentsFit(c, dt, mi.getArguments()));
+            candidates = mostSpecific(candidates, dt, mi.getArguments());
         }
         if (candidates.size() != 1) {
             return null;
@@ -386,19 +386,71 @@ final class Typer {
         return ret;
     }
 
-    private boolean argumentsFit(ExecutableElement m, DeclaredType owner, List<? extends ExpressionTree> args) {
-        if (m.isVarArgs() || m.getParameters().size() != args.size()) {
+    /**
+     * Overload resolution as JLS 15.12.2 does it for fixed arity: the candidates applicable without
+     * boxing, else with boxing, then the most specific of those ({@code sb.append("x")} is
+     * {@code append(String)}, not {@code append(Object)} or {@code append(CharSequence)}).
+     */
+    private List<ExecutableElement> mostSpecific(List<ExecutableElement> candidates, DeclaredType owner,
+            List<? extends ExpressionTree> args) {
+        List<TypeMirror> argTypes = new ArrayList<>();
+        for (ExpressionTree a : args) {
+            TypeMirror t = typeOf(a);
+            if (t == null) {
+                return List.of();
+            }
+            argTypes.add(t);
+        }
+        List<ExecutableElement> applicable = new ArrayList<>();
+        for (boolean boxing : new boolean[] {false, true}) {
+            for (ExecutableElement c : candidates) {
+                if (applicable(c, owner, argTypes, boxing)) {
+                    applicable.add(c);
+                }
+            }
+            if (!applicable.isEmpty()) {
+                break;
+            }
+        }
+        List<ExecutableElement> best = new ArrayList<>();
+        for (ExecutableElement c : applicable) {
+            if (applicable.stream().allMatch(d -> d == c || moreSpecific(c, d, owner))) {
+                best.add(c);
+            }
+        }
+        return best;
+    }
+
+    private boolean applicable(ExecutableElement m, DeclaredType owner, List<TypeMirror> args, boolean boxing) {
+        List<? extends TypeMirror> params = parameterTypes(m, owner);
+        if (m.isVarArgs() || params.size() != args.size()) {
             return false;
         }
-        List<? extends TypeMirror> params = memberType(owner, m) instanceof ExecutableType et ? et.getParameterTypes()
-                : List.of();
-        for (int i = 0; i < args.size() && i < params.size(); i++) {
-            TypeMirror a = typeOf(args.get(i));
-            if (a == null || !types.isAssignable(a, types.erasure(params.get(i)))) {
+        for (int i = 0; i < args.size(); i++) {
+            TypeMirror a = args.get(i);
+            TypeMirror p = params.get(i);
+            if (!boxing && a.getKind().isPrimitive() != p.getKind().isPrimitive() || !types.isAssignable(a, p)) {
                 return false;
             }
         }
         return true;
+    }
+
+    private boolean moreSpecific(ExecutableElement m, ExecutableElement than, DeclaredType owner) {
+        List<? extends TypeMirror> mine = parameterTypes(m, owner);
+        List<? extends TypeMirror> theirs = parameterTypes(than, owner);
+        for (int i = 0; i < mine.size(); i++) {
+            if (!types.isSubtype(mine.get(i), theirs.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private List<TypeMirror> parameterTypes(ExecutableElement m, DeclaredType owner) {
+        List<? extends TypeMirror> params = memberType(owner, m) instanceof ExecutableType et ? et.getParameterTypes()
+                : m.getParameters().stream().map(Element::asType).toList();
+        return params.stream().map(types::erasure).toList();
     }
 
     private boolean mentionsTypeVariable(TypeMirror t) {

@@ -1,57 +1,33 @@
 package dev.kio.processor;
 
+import static dev.kio.processor.FlowHarness.handler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.lang.reflect.Method;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import dev.kio.Task;
-import dev.kio.runtime.worker.DirectMode;
+import dev.kio.processor.FlowHarness.Handler;
+import dev.kio.processor.FlowHarness.Outcome;
 import dev.kio.runtime.worker.IoPool;
+import dev.kio.runtime.worker.Worker;
 
 /**
  * Generated continuations run on a real worker and give what the same flow gives as plain Java
- * in direct mode: the result, the exception, and the trace of what it did.
+ * in direct mode, and what Java says it should: the result, the exception, and the trace of
+ * what it did. One test per source form, each with awaits inside the form.
  */
 class FlowBehaviourTest {
-    private static final String HEADER = """
-            package demo;
-
-            import static dev.kio.Flows.await;
-
-            import java.io.IOException;
-            import java.util.List;
-
-            import dev.kio.Flow;
-            import dev.kio.IoHandler;
-            import dev.kio.OpException;
-            import dev.kio.runtime.op.Ops;
-            import dev.kio.runtime.worker.Worker;
-
-            @IoHandler
-            public abstract class H {
-                final StringBuilder log = new StringBuilder();
-
-                Ops ops() {
-                    return Worker.current().ops();
-                }
-
-                @Flow
-                int step(String what) throws OpException {
-                    log.append(what).append(';');
-                    return await(ops().nop()) + what.length();
-                }
-            """;
-
     private static IoPool pool;
+    private static Worker worker;
 
     @BeforeAll
     static void startPool() throws Exception {
         pool = IoPool.builder().workers(1).pin(false).start();
+        worker = pool.worker(0);
     }
 
     @AfterAll
@@ -59,59 +35,9 @@ class FlowBehaviourTest {
         pool.close();
     }
 
-    private record Outcome(Object value, String failure, String log) {
-    }
-
-    /** Runs flow {@code name} of handler source {@code body} both ways and checks they agree. */
-    private static Outcome runBothWays(String body, String name, Object... args) throws Exception {
-        Compiled c = Compiled.compile("demo.H", HEADER + body + "\n}\n").assertSuccess();
-        ClassLoader loader = c.loader();
-        Class<?> handlerType = loader.loadClass("demo.H");
-        Class<?> generated = loader.loadClass("demo.H_Kio");
-        Method flow = null;
-        Method starter = null;
-        for (Method m : handlerType.getDeclaredMethods()) {
-            if (m.getName().equals(name)) {
-                flow = m;
-            }
-        }
-        for (Method m : generated.getDeclaredMethods()) {
-            if (m.getName().equals(name) && java.lang.reflect.Modifier.isStatic(m.getModifiers())) {
-                starter = m;
-            }
-        }
-        flow.setAccessible(true);
-        Object onWorker = generated.getConstructor().newInstance();
-        Object[] starterArgs = new Object[args.length + 1];
-        starterArgs[0] = onWorker;
-        System.arraycopy(args, 0, starterArgs, 1, args.length);
-        Task<?> task = (Task<?>) starter.invoke(null, starterArgs);
-        Outcome generatedOutcome;
-        try {
-            generatedOutcome = new Outcome(pool.worker(0).syncWait(task), null, log(onWorker));
-        } catch (Exception e) {
-            generatedOutcome = new Outcome(null, e.toString(), log(onWorker));
-        }
-        Object direct = generated.getConstructor().newInstance();
-        Outcome directOutcome;
-        try (DirectMode d = DirectMode.open()) {
-            directOutcome = new Outcome(flow.invoke(direct, args), null, log(direct));
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            directOutcome = new Outcome(null, e.getCause().toString(), log(direct));
-        }
-        assertEquals(directOutcome, generatedOutcome, "generated state machine vs direct mode\n" + c.generatedSources());
-        return generatedOutcome;
-    }
-
-    private static String log(Object handler) throws Exception {
-        var f = handler.getClass().getSuperclass().getDeclaredField("log");
-        f.setAccessible(true);
-        return f.get(handler).toString();
-    }
-
     @Test
     void loopsTryCatchFinallyAndNestedFlowsBehaveAsPlainJava() throws Exception {
-        Outcome o = runBothWays("""
+        Outcome o = handler("""
                     @Flow
                     public int sum(List<Integer> xs) throws IOException {
                         int total = 0;
@@ -142,14 +68,14 @@ class FlowBehaviourTest {
                         int r = await(ops().nop()) + v;
                         return r + v;
                     }
-                """, "sum", List.of(1, 2, 3));
+                """).runBothWays(worker, "sum", List.of(1, 2, 3));
         assertEquals(18, o.value());
         assertEquals("in try;caught big;finally;n=0,t=6;", o.log());
     }
 
     @Test
     void exceptionCrossingAwaitsRunsFinallyAndReachesCaller() throws Exception {
-        Outcome o = runBothWays("""
+        Outcome o = handler("""
                     @Flow
                     void fail(int n) throws IOException {
                         try {
@@ -163,14 +89,14 @@ class FlowBehaviourTest {
                             step("finally");
                         }
                     }
-                """, "fail", 5);
+                """).runBothWays(worker, "fail", 5);
         assertEquals("java.io.IOException: at 2", o.failure());
         assertEquals("i0;i1;i2;finally;", o.log());
     }
 
     @Test
     void labelledJumpsSwitchesAndShortCircuitsKeepJavaOrder() throws Exception {
-        Outcome o = runBothWays("""
+        Outcome o = handler("""
                     @Flow
                     String walk(int n) throws IOException {
                         StringBuilder out = new StringBuilder();
@@ -200,47 +126,341 @@ class FlowBehaviourTest {
                         };
                         return out.append('|').append(v).toString();
                     }
-                """, "walk", 4);
+                """).runBothWays(worker, "walk", 4);
         assertEquals("AA1A1|2", o.value());
         assertEquals("a;a;b;a;b;d;", o.log());
     }
 
+    /** Locals, parameters, fields, branches, loops, blocks, labels, switches, return and throw. */
+    private static final String STATEMENTS = """
+                int total;
+                final int[] data = {3, 1, 4};
+                final Iterable<String> letters = List.of("p", "q");
+
+                @Flow
+                String localsParametersAndFields(int a, String b) throws OpException {
+                    int x = await(ops().nop()) + a;
+                    var y = b + await(ops().ready(7));
+                    var names = new ArrayList<String>();
+                    names.add(b);
+                    long z = x;
+                    total = await(ops().ready(a)) + total;
+                    a += await(ops().ready(1));
+                    b = b.toUpperCase();
+                    names.add(b);
+                    await(ops().nop());
+                    total++;
+                    return x + "," + y + "," + z + "," + a + "," + b + "," + total + "," + names;
+                }
+
+                @Flow
+                String branchesAndLoops(int n) throws OpException {
+                    StringBuilder out = new StringBuilder();
+                    if (await(ops().ready(n)) > 2) {
+                        out.append("big");
+                        await(ops().nop());
+                    } else if (n == 2) {
+                        out.append("two").append(await(ops().ready(2)));
+                    } else {
+                        out.append("small");
+                    }
+                    int i = 0;
+                    while (i < n) {
+                        i += await(ops().ready(1));
+                        out.append(" w").append(i);
+                    }
+                    do {
+                        await(ops().nop());
+                        out.append(" d").append(i);
+                    } while (--i > 0);
+                    for (int k = 0, m = n; k < m; k++, m--) {
+                        out.append(" f").append(k).append(m).append(await(ops().nop()));
+                    }
+                    for (int e : data) {
+                        out.append(" a").append(e * await(ops().ready(2)));
+                    }
+                    for (var s : letters) {
+                        await(ops().nop());
+                        out.append(" i").append(s);
+                    }
+                    {
+                        int inner = await(ops().ready(n * 3));
+                        {
+                            out.append(" b").append(inner + await(ops().nop()));
+                        }
+                    }
+                    return out.toString();
+                }
+
+                @Flow
+                String labelledJumps(int n) throws OpException {
+                    StringBuilder out = new StringBuilder();
+                    rows:
+                    for (int r = 0; r < n; r++) {
+                        cols:
+                        for (int c = 0; ; c++) {
+                            await(ops().nop());
+                            if (c > r) continue rows;
+                            if (r + c == 3) break rows;
+                            if (c == 1) continue cols;
+                            out.append(r).append(c).append(' ');
+                        }
+                    }
+                    int k = 0;
+                    scan:
+                    while (true) {
+                        k += await(ops().ready(1));
+                        do {
+                            if (k == 2) continue scan;
+                            if (k == 4) break scan;
+                        } while (false);
+                        out.append('k').append(k);
+                    }
+                    block:
+                    {
+                        if (await(ops().ready(n)) > 1) break block;
+                        out.append(" n<=1");
+                    }
+                    return out.toString();
+                }
+
+                @Flow
+                @SuppressWarnings("fallthrough")
+                String switches(int k) throws OpException {
+                    StringBuilder out = new StringBuilder();
+                    switch (k) {
+                        case 0:
+                            out.append('0');
+                            await(ops().nop());
+                        case 1:
+                            out.append('1');
+                            break;
+                        case 2:
+                            out.append(await(ops().ready(2)));
+                        default:
+                            out.append('d');
+                    }
+                    switch (await(ops().ready(k))) {
+                        case 0 -> out.append(" a0");
+                        case 1, 2 -> {
+                            await(ops().nop());
+                            out.append(" a12");
+                        }
+                        default -> out.append(" ad");
+                    }
+                    Thread.State st = Thread.State.values()[k];
+                    switch (st) {
+                        case NEW:
+                            out.append(" new").append(await(ops().ready(0)));
+                        case RUNNABLE:
+                            out.append(" runnable");
+                            break;
+                        default:
+                            await(ops().nop());
+                            out.append(" ").append(st.name().toLowerCase());
+                    }
+                    String name = switch ("k" + k) {
+                        case "k0" -> "zero";
+                        case "k1" -> {
+                            int w = await(ops().ready(11));
+                            yield "one" + w;
+                        }
+                        default -> {
+                            if (k > 2) {
+                                await(ops().nop());
+                                yield "many";
+                            }
+                            yield "two" + await(ops().ready(k));
+                        }
+                    };
+                    return out.append(' ').append(name).toString();
+                }
+
+                @Flow
+                int returnsAndThrows(int n) throws IOException {
+                    for (int i = 0; ; i++) {
+                        int got = await(ops().ready(i));
+                        if (got == n) {
+                            return got * await(ops().ready(10));
+                        }
+                        if (got > 5) {
+                            throw new IOException("no " + n + " after " + await(ops().nop()) + " at " + got);
+                        }
+                    }
+                }
+            """;
+
     @Test
-    void resourcesCloseOnEveryExitKeepingSuppressedExceptions() throws Exception {
-        Outcome o = runBothWays("""
-                    final class Res implements AutoCloseable {
-                        final String name;
-                        final boolean failClose;
+    void localsWithExplicitTypesAndVarParametersAndFieldsKeepTheirValuesAcrossAwaits() throws Exception {
+        Outcome o = handler(STATEMENTS).runBothWays(worker, "localsParametersAndFields", 5, "q");
+        assertEquals("5,q7,5,6,Q,6,[q, Q]", o.value());
+    }
 
-                        Res(String name, boolean failClose) {
-                            this.name = name;
-                            this.failClose = failClose;
-                            log.append("open ").append(name).append(';');
-                        }
+    @Test
+    void ifWhileDoForAndForEachOverArraysAndIterablesAwaitInsideTheirBodies() throws Exception {
+        Handler h = handler(STATEMENTS);
+        assertEquals("big w1 w2 w3 d3 d2 d1 f030 f120 a6 a2 a8 ip iq b9",
+                h.runBothWays(worker, "branchesAndLoops", 3).value());
+        assertEquals("two2 w1 w2 d2 d1 f020 a6 a2 a8 ip iq b6", h.runBothWays(worker, "branchesAndLoops", 2).value());
+        assertEquals("small d0 a6 a2 a8 ip iq b0", h.runBothWays(worker, "branchesAndLoops", 0).value());
+    }
 
-                        @Override
-                        public void close() {
-                            log.append("close ").append(name).append(';');
-                            if (failClose) {
-                                throw new IllegalStateException("close " + name);
-                            }
+    @Test
+    void labelledBreakAndContinueLeaveTheNamedStatement() throws Exception {
+        Handler h = handler(STATEMENTS);
+        assertEquals("00 10 20 k1k3", h.runBothWays(worker, "labelledJumps", 4).value());
+        assertEquals("00 k1k3 n<=1", h.runBothWays(worker, "labelledJumps", 1).value());
+    }
+
+    @Test
+    void oldSwitchesFallThroughArrowSwitchesDoNotAndSwitchExpressionsYield() throws Exception {
+        Handler h = handler(STATEMENTS);
+        assertEquals("01 a0 new0 runnable zero", h.runBothWays(worker, "switches", 0).value());
+        assertEquals("1 a12 runnable one11", h.runBothWays(worker, "switches", 1).value());
+        assertEquals("2d a12 blocked two2", h.runBothWays(worker, "switches", 2).value());
+        assertEquals("d ad waiting many", h.runBothWays(worker, "switches", 3).value());
+    }
+
+    @Test
+    void returnCarriesItsValueAndThrowEndsTheFlow() throws Exception {
+        Handler h = handler(STATEMENTS);
+        assertEquals(30, h.runBothWays(worker, "returnsAndThrows", 3).value());
+        assertEquals("java.io.IOException: no 9 after 0 at 6", h.runBothWays(worker, "returnsAndThrows", 9).failure());
+    }
+
+    /** try/catch/finally with awaits in every part. */
+    private static final String EXCEPTIONS = """
+                @Flow
+                String routes(int errno) throws IOException {
+                    StringBuilder out = new StringBuilder();
+                    try {
+                        try {
+                            out.append("t").append(await(ops().nop()));
+                            await(ops().nop(-errno));
+                            out.append(" unreached");
+                        } catch (IllegalStateException e) {
+                            out.append(" wrong handler");
+                        } finally {
+                            out.append(" f1:").append(await(ops().ready(1)));
                         }
+                    } catch (OpException e) {
+                        out.append(" c:").append(e.errnoName()).append(await(ops().nop()));
+                        try {
+                            await(ops().ready(-errno));
+                        } catch (IllegalArgumentException | OpException again) {
+                            out.append(" inline:").append(again instanceof OpException oe ? oe.errnoName() : "?");
+                        }
+                    } finally {
+                        await(ops().nop());
+                        out.append(" f2");
                     }
+                    return out.toString();
+                }
 
-                    @Flow
-                    String use(boolean fail) throws IOException {
-                        try (Res a = new Res("a", true); Res b = new Res("b", false)) {
-                            step("body " + a.name + b.name);
-                            if (fail) {
-                                throw new IOException("body failed");
-                            }
-                            return "ok";
+                @Flow
+                int finallyOnEveryExit(int how) throws IOException {
+                    int x = 1;
+                    for (int i = 0; i < 2; i++) {
+                        try {
+                            log.append("try").append(i).append(';');
+                            await(ops().nop());
+                            if (how == 0) continue;
+                            if (how == 1) break;
+                            if (how == 2) return x;
+                            throw new IOException("how " + how);
                         } catch (IOException e) {
-                            return e.getMessage() + " suppressed " + e.getSuppressed()[0].getMessage();
+                            log.append("catch;");
+                            await(ops().nop());
+                            if (how == 3) throw new IllegalStateException("from catch", e);
+                            return -x;
+                        } finally {
+                            x = 10 + await(ops().ready(i));
+                            log.append("finally").append(i).append(';');
                         }
                     }
-                """, "use", true);
-        assertEquals("body failed suppressed close a", o.value());
-        assertEquals("open a;open b;body ab;close b;close a;", o.log());
+                    return x;
+                }
+            """;
+
+    @Test
+    void exceptionsCrossingAwaitsReachTheMatchingHandlerAndFinallyAwaitsToo() throws Exception {
+        assumeTrue(FlowHarness.nopInjectsResults(), "IORING_NOP_INJECT_RESULT is newer than this kernel");
+        assertEquals("t0 f1:1 c:EBADF0 inline:EBADF f2", handler(EXCEPTIONS).runBothWays(worker, "routes", 9).value());
+    }
+
+    @Test
+    void finallyWithAwaitsRunsOnContinueBreakReturnAndThrowKeepingTheReturnedValue() throws Exception {
+        Handler h = handler(EXCEPTIONS);
+        assertEquals(new Outcome(11, null, "try0;finally0;try1;finally1;"), h.runBothWays(worker, "finallyOnEveryExit", 0));
+        assertEquals(new Outcome(10, null, "try0;finally0;"), h.runBothWays(worker, "finallyOnEveryExit", 1));
+        assertEquals(new Outcome(1, null, "try0;finally0;"), h.runBothWays(worker, "finallyOnEveryExit", 2));
+        assertEquals(new Outcome(null, "java.lang.IllegalStateException: from catch", "try0;catch;finally0;"),
+                h.runBothWays(worker, "finallyOnEveryExit", 3));
+        assertEquals(new Outcome(-1, null, "try0;catch;finally0;"), h.runBothWays(worker, "finallyOnEveryExit", 4));
+    }
+
+    /** try-with-resources around awaits, left every way there is. */
+    private static final String RESOURCES = """
+                final class Res implements AutoCloseable {
+                    final String name;
+                    final boolean failClose;
+
+                    Res(String name, boolean failClose) {
+                        this.name = name;
+                        this.failClose = failClose;
+                        log.append("open ").append(name).append(';');
+                    }
+
+                    @Override
+                    public void close() {
+                        log.append("close ").append(name).append(';');
+                        if (failClose) {
+                            throw new IllegalStateException("close " + name);
+                        }
+                    }
+                }
+
+                @Flow
+                String exits(int how) throws IOException {
+                    for (int i = 0; i < 2; i++) {
+                        try (Res a = new Res("a" + i, how >= 4); Res none = null;
+                                Res b = new Res("b" + await(ops().ready(i)), false)) {
+                            step("body " + a.name + b.name + (none == null ? "" : " none closed"));
+                            if (how == 0 || how == 5) continue;
+                            if (how == 1) return "returned " + a.name + b.name;
+                            if (how == 2) break;
+                            throw new IOException("body failed in " + a.name);
+                        }
+                    }
+                    return "done";
+                }
+
+                @Flow
+                String suppressed(int how) throws IOException {
+                    try {
+                        return exits(how);
+                    } catch (IOException e) {
+                        return e.getMessage() + " suppressed " + e.getSuppressed()[0].getMessage();
+                    }
+                }
+            """;
+
+    @Test
+    void resourcesCloseInReverseOrderOnNormalExitReturnBreakAndException() throws Exception {
+        Handler h = handler(RESOURCES);
+        String once = "open a0;open b0;body a0b0;close b0;close a0;";
+        String twice = once + "open a1;open b1;body a1b1;close b1;close a1;";
+        assertEquals(new Outcome("done", null, twice), h.runBothWays(worker, "exits", 0));
+        assertEquals(new Outcome("returned a0b0", null, once), h.runBothWays(worker, "exits", 1));
+        assertEquals(new Outcome("done", null, once), h.runBothWays(worker, "exits", 2));
+        assertEquals(new Outcome(null, "java.io.IOException: body failed in a0", once), h.runBothWays(worker, "exits", 3));
+        assertEquals(new Outcome(null, "java.lang.IllegalStateException: close a0", once), h.runBothWays(worker, "exits", 5));
+    }
+
+    @Test
+    void failedCloseIsSuppressedUnderTheBodysException() throws Exception {
+        Outcome o = handler(RESOURCES).runBothWays(worker, "suppressed", 4);
+        assertEquals("body failed in a0 suppressed close a0", o.value());
+        assertEquals("open a0;open b0;body a0b0;close b0;close a0;", o.log());
     }
 }
