@@ -692,19 +692,21 @@ final class Lowering {
             conditionalJump(index + " >= " + array + ".length", exit);
             emit(name + " = " + array + "[" + index + "++];");
         } else {
-            if (iterable == null) {
+            String elem = fields.get(name).type();
+            TypeMirror vt = typer.localType(var);
+            boolean primitive = vt != null && vt.getKind().isPrimitive();
+            if (iterable == null && primitive) {
                 throw unsupported(f.getExpression(), "FlowOperandType", "kio cannot tell whether '"
                         + excerpt(f.getExpression()) + "' is an array or an Iterable; assign it to a local variable with"
                         + " an explicit type first");
             }
-            String elem = fields.get(name).type();
-            TypeMirror vt = typer.localType(var);
-            if (vt != null && vt.getKind().isPrimitive()) {
+            if (primitive) {
                 elem = Typer.writable(typer.boxed(vt));
             }
             String it = "$it" + nextTemp++;
             fields.put(it, new Field(it, "java.util.Iterator<? extends " + elem + ">", true));
-            emit(it + " = " + source + ".iterator();");
+            // Untyped (a generic call, say): Frame.iterator's overloads let javac tell an array from an Iterable.
+            emit(it + " = " + (iterable == null ? "iterator(" + source + ")" : source + ".iterator()") + ";");
             startIn(head, f, region);
             conditionalJump("!" + it + ".hasNext()", exit);
             emit(name + " = " + it + ".next();");

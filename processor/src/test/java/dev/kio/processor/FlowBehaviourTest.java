@@ -183,6 +183,12 @@ class FlowBehaviourTest {
                         await(ops().nop());
                         out.append(" i").append(s);
                     }
+                    for (var s : List.of("r", "s")) {
+                        out.append(" g").append(s).append(await(ops().ready(1)));
+                    }
+                    for (String s : java.util.Arrays.copyOf(new String[] {"t"}, 1)) {
+                        out.append(" h").append(s).append(await(ops().nop()));
+                    }
                     {
                         int inner = await(ops().ready(n * 3));
                         {
@@ -299,10 +305,10 @@ class FlowBehaviourTest {
     @Test
     void ifWhileDoForAndForEachOverArraysAndIterablesAwaitInsideTheirBodies() throws Exception {
         Handler h = handler(STATEMENTS);
-        assertEquals("big w1 w2 w3 d3 d2 d1 f030 f120 a6 a2 a8 ip iq b9",
+        assertEquals("big w1 w2 w3 d3 d2 d1 f030 f120 a6 a2 a8 ip iq gr1 gs1 ht0 b9",
                 h.runBothWays(worker, "branchesAndLoops", 3).value());
-        assertEquals("two2 w1 w2 d2 d1 f020 a6 a2 a8 ip iq b6", h.runBothWays(worker, "branchesAndLoops", 2).value());
-        assertEquals("small d0 a6 a2 a8 ip iq b0", h.runBothWays(worker, "branchesAndLoops", 0).value());
+        assertEquals("two2 w1 w2 d2 d1 f020 a6 a2 a8 ip iq gr1 gs1 ht0 b6", h.runBothWays(worker, "branchesAndLoops", 2).value());
+        assertEquals("small d0 a6 a2 a8 ip iq gr1 gs1 ht0 b0", h.runBothWays(worker, "branchesAndLoops", 0).value());
     }
 
     @Test

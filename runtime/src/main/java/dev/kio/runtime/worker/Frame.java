@@ -264,6 +264,19 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
         return failure;
     }
 
+    /**
+     * The iterator of a for-each loop's source, for generated code that could not type the source
+     * itself: javac's overload resolution tells an array of references from an Iterable.
+     */
+    protected static <E> java.util.Iterator<E> iterator(Iterable<E> source) {
+        return source.iterator();
+    }
+
+    /** {@link #iterator(Iterable)} for an array of references. */
+    protected static <E> java.util.Iterator<E> iterator(E[] source) {
+        return java.util.Arrays.asList(source).iterator();
+    }
+
     /** Throws {@code t} as is, checked or not, where the compiler sees no checked exception. */
     @SuppressWarnings("unchecked")
     static <X extends Throwable> X sneaky(Throwable t) throws X {
