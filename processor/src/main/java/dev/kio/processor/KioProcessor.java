@@ -93,16 +93,24 @@ public final class KioProcessor extends AbstractProcessor {
             return true;
         }
         List<Problem> problems = new ArrayList<>();
+        // A handler is generated only if nothing in its top-level class is wrong; other handlers still
+        // are, so that code naming them does not add errors of its own.
+        Set<Element> wrongRoots = new HashSet<>();
         for (Element f : flows) {
             Element owner = f.getEnclosingElement();
             if (owner.getAnnotation(dev.kio.IoHandler.class) == null) {
                 problems.add(Problem.on(f, "FlowHandlerClass", "@Flow method " + f.getSimpleName() + " is in "
                         + owner.getSimpleName() + ", which is not an @IoHandler class"));
+                wrongRoots.add(outermost((TypeElement) owner));
             }
         }
         for (Element root : round.getRootElements()) {
             if (root instanceof TypeElement te && !isGenerated(te)) {
+                int before = problems.size();
                 checkAwaitsOutsideFlows(te, problems);
+                if (problems.size() > before) {
+                    wrongRoots.add(te);
+                }
             }
         }
         for (Element h : handlers) {
@@ -110,7 +118,7 @@ public final class KioProcessor extends AbstractProcessor {
                 List<Problem> own = new ArrayList<>();
                 String source = processHandler(type, own);
                 problems.addAll(own);
-                if (own.isEmpty() && source != null) {
+                if (own.isEmpty() && source != null && !wrongRoots.contains(outermost(type))) {
                     write(type, source, problems);
                 }
             }
@@ -119,6 +127,14 @@ public final class KioProcessor extends AbstractProcessor {
             report(p);
         }
         return true;
+    }
+
+    private static Element outermost(TypeElement type) {
+        Element e = type;
+        while (e.getEnclosingElement() instanceof TypeElement outer) {
+            e = outer;
+        }
+        return e;
     }
 
     private static boolean isGenerated(TypeElement type) {
