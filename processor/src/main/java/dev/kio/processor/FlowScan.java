@@ -382,12 +382,20 @@ final class FlowScan extends TreePathScanner<Void, Void> {
         if (candidates == null) {
             return null;
         }
-        for (FlowMethod f : candidates) {
-            if (f.element().getParameters().size() == node.getArguments().size()) {
-                return f;
-            }
+        int arity = node.getArguments().size();
+        FlowMethod match = candidates.stream().filter(f -> f.element().getParameters().size() == arity).findFirst().orElse(null);
+        if (match == null) {
+            return null;
         }
-        return null;
+        // Flows are told apart by name and argument count only: an overload of the same size would be a guess.
+        List<Element> sameSize = methods.get(name).stream()
+                .filter(m -> ((ExecutableElement) m).getParameters().size() == arity).toList();
+        if (sameSize.size() > 1) {
+            problems.add(Problem.at(node, unit, flowElement, "FlowUnsupported", "kio cannot tell which of " + sameSize
+                    + " this call means: a flow is picked by its name and number of arguments. Rename the flow."));
+            return null;
+        }
+        return match;
     }
 
     private boolean isThis(ExpressionTree e) {

@@ -16,6 +16,7 @@ import com.palantir.javapoet.TypeSpec;
 import com.palantir.javapoet.TypeVariableName;
 import com.sun.source.tree.ImportTree;
 
+import javax.lang.model.element.Element;
 import javax.lang.model.element.ExecutableElement;
 import javax.lang.model.element.Modifier;
 import javax.lang.model.element.TypeElement;
@@ -194,6 +195,20 @@ final class HandlerWriter {
                 .superclass(ParameterizedTypeName.get(FRAME, result))
                 .addJavadoc("The continuation of {@link $T#$L}.\n", handlerName,
                         flow.element().getSimpleName() + "(" + paramList(flow) + ")");
+        // What the user suppressed around the flow also holds for the locals kept in fields.
+        java.util.Set<String> suppress = new java.util.TreeSet<>(low.suppressions);
+        for (Element e = flow.element().getEnclosingElement(); e instanceof TypeElement type; e = type.getEnclosingElement()) {
+            SuppressWarnings s = type.getAnnotation(SuppressWarnings.class);
+            if (s != null) {
+                for (String w : s.value()) {
+                    suppress.add(CodeBlock.of("$S", w).toString());
+                }
+            }
+        }
+        if (!suppress.isEmpty()) {
+            t.addAnnotation(AnnotationSpec.builder(SuppressWarnings.class)
+                    .addMember("value", "{$L}", String.join(", ", suppress)).build());
+        }
         t.addField(FieldSpec.builder(ParameterizedTypeName.get(FRAME_KIND, self), "KIND", Modifier.STATIC, Modifier.FINAL)
                 .initializer("new $T<>($L::new, $L)", FRAME_KIND, flow.frameName(), MAX_IDLE).build());
         t.addField(handlerName, "self", Modifier.PRIVATE);
@@ -222,10 +237,7 @@ final class HandlerWriter {
                 .addException(Throwable.class)
                 .addCode("$L", stepBody(low));
         // Falling from one state into the next is how the states are chained.
-        java.util.Set<String> suppress = new java.util.TreeSet<>(low.suppressions);
-        suppress.add("\"fallthrough\"");
-        step.addAnnotation(AnnotationSpec.builder(SuppressWarnings.class)
-                .addMember("value", "{$L}", String.join(", ", suppress)).build());
+        step.addAnnotation(AnnotationSpec.builder(SuppressWarnings.class).addMember("value", "$S", "fallthrough").build());
         t.addMethod(step.build());
         if (flow.element().getReturnType().getKind() != TypeKind.VOID) {
             t.addMethod(MethodSpec.methodBuilder("value").addAnnotation(Override.class).addModifiers(Modifier.PROTECTED)

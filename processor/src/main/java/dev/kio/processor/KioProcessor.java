@@ -17,9 +17,11 @@ import com.sun.source.tree.ExpressionStatementTree;
 import com.sun.source.tree.LambdaExpressionTree;
 import com.sun.source.tree.MethodInvocationTree;
 import com.sun.source.tree.MethodTree;
+import com.sun.source.tree.ModifiersTree;
 import com.sun.source.tree.Tree;
 import com.sun.source.util.SourcePositions;
 import com.sun.source.util.TreePath;
+import com.sun.source.util.TreePathScanner;
 import com.sun.source.util.TreeScanner;
 import com.sun.source.util.Trees;
 
@@ -36,6 +38,7 @@ import javax.lang.model.element.NestingKind;
 import javax.lang.model.element.TypeElement;
 import javax.lang.model.type.TypeMirror;
 import javax.lang.model.util.ElementFilter;
+import javax.lang.model.util.Elements;
 import javax.tools.Diagnostic;
 
 /**
@@ -51,6 +54,7 @@ import javax.tools.Diagnostic;
 public final class KioProcessor extends AbstractProcessor {
     private Trees trees;
     private String unavailable;
+    private boolean environmentReported;
 
     @Override
     public SourceVersion getSupportedSourceVersion() {
@@ -63,9 +67,10 @@ public final class KioProcessor extends AbstractProcessor {
         try {
             trees = Trees.instance(env);
         } catch (IllegalArgumentException | LinkageError e) {
-            unavailable = "kio's flow compiler reads method bodies through javac's com.sun.source API, which this"
-                    + " compiler does not offer (" + env.getClass().getName() + "). Compile with javac; under Gradle, kio's"
-                    + " processor must not be wrapped as an incremental processor.";
+            unavailable = "kio's flow compiler reads method bodies through javac's com.sun.source.util.Trees API,"
+                    + " which this compiler or processing environment (" + env.getClass().getName() + ") does not offer ("
+                    + e + "). Compile with javac (the JDK's compiler, as Maven and Gradle run it), not Eclipse's compiler,"
+                    + " and do not run kio's processor inside a tool that wraps javac's ProcessingEnvironment.";
         }
     }
 
@@ -79,23 +84,33 @@ public final class KioProcessor extends AbstractProcessor {
         Set<? extends Element> handlers = round.getElementsAnnotatedWith(ioHandler);
         Set<? extends Element> flows = round.getElementsAnnotatedWith(flowAnnotation);
         if (unavailable != null) {
-            if (!handlers.isEmpty()) {
-                processingEnv.getMessager().printMessage(Diagnostic.Kind.ERROR, "[KioEnvironment] " + unavailable,
-                        handlers.iterator().next());
+            // One error for the whole compilation: every handler fails for the same reason.
+            Element first = !handlers.isEmpty() ? handlers.iterator().next() : flows.isEmpty() ? null : flows.iterator().next();
+            if (first != null && !environmentReported) {
+                environmentReported = true;
+                processingEnv.getMessager().printMessage(Diagnostic.Kind.ERROR, "[KioEnvironment] " + unavailable, first);
             }
             return true;
         }
         List<Problem> problems = new ArrayList<>();
+        // A handler is generated only if nothing in its top-level class is wrong; other handlers still
+        // are, so that code naming them does not add errors of its own.
+        Set<Element> wrongRoots = new HashSet<>();
         for (Element f : flows) {
             Element owner = f.getEnclosingElement();
             if (owner.getAnnotation(dev.kio.IoHandler.class) == null) {
                 problems.add(Problem.on(f, "FlowHandlerClass", "@Flow method " + f.getSimpleName() + " is in "
                         + owner.getSimpleName() + ", which is not an @IoHandler class"));
+                wrongRoots.add(outermost((TypeElement) owner));
             }
         }
         for (Element root : round.getRootElements()) {
             if (root instanceof TypeElement te && !isGenerated(te)) {
+                int before = problems.size();
                 checkAwaitsOutsideFlows(te, problems);
+                if (problems.size() > before) {
+                    wrongRoots.add(te);
+                }
             }
         }
         for (Element h : handlers) {
@@ -103,7 +118,7 @@ public final class KioProcessor extends AbstractProcessor {
                 List<Problem> own = new ArrayList<>();
                 String source = processHandler(type, own);
                 problems.addAll(own);
-                if (own.isEmpty() && source != null) {
+                if (own.isEmpty() && source != null && !wrongRoots.contains(outermost(type))) {
                     write(type, source, problems);
                 }
             }
@@ -112,6 +127,14 @@ public final class KioProcessor extends AbstractProcessor {
             report(p);
         }
         return true;
+    }
+
+    private static Element outermost(TypeElement type) {
+        Element e = type;
+        while (e.getEnclosingElement() instanceof TypeElement outer) {
+            e = outer;
+        }
+        return e;
     }
 
     private static boolean isGenerated(TypeElement type) {
@@ -229,17 +252,17 @@ public final class KioProcessor extends AbstractProcessor {
             problems.add(Problem.on(type, "FlowHandlerClass", "@IoHandler " + type.getSimpleName()
                     + " must be a top-level or static nested class"));
         }
-        if (type.getNestingKind() == NestingKind.LOCAL || type.getNestingKind() == NestingKind.ANONYMOUS) {
-            problems.add(Problem.on(type, "FlowHandlerClass", "@IoHandler classes cannot be local or anonymous"));
-        }
         if (!type.getTypeParameters().isEmpty()) {
             problems.add(Problem.on(type, "FlowHandlerClass", "@IoHandler " + type.getSimpleName()
                     + " must not be generic: kio does not compile generic handlers"));
         }
+        // The implicit constructor of a private class is private too: the class's own error covers it.
         List<ExecutableElement> ctors = ElementFilter.constructorsIn(type.getEnclosedElements());
-        if (!ctors.isEmpty() && ctors.stream().allMatch(c -> c.getModifiers().contains(Modifier.PRIVATE))) {
-            problems.add(Problem.on(type, "FlowHandlerClass", "@IoHandler " + type.getSimpleName()
-                    + " needs a constructor that is not private, for the generated subclass to call"));
+        if (!ctors.isEmpty() && ctors.stream().allMatch(c -> c.getModifiers().contains(Modifier.PRIVATE)
+                && processingEnv.getElementUtils().getOrigin(c) != Elements.Origin.MANDATED)) {
+            problems.add(Problem.on(ctors.get(0), "FlowHandlerClass", "@IoHandler " + type.getSimpleName()
+                    + " needs a constructor that is not private, for the generated subclass " + generatedName(type)
+                    + " to call"));
         }
     }
 
@@ -257,32 +280,51 @@ public final class KioProcessor extends AbstractProcessor {
         }
     }
 
-    /** A flow cannot embed itself: each call chain among flows must end. */
+    /**
+     * A flow cannot embed itself: each call chain among flows must end. Reported at each call
+     * that starts a cycle, naming the flows the cycle goes through.
+     */
     private void checkRecursion(Map<FlowMethod, FlowScan> scans, CompilationUnitTree unit, List<Problem> problems) {
+        SourcePositions positions = trees.getSourcePositions();
         for (FlowMethod start : scans.keySet()) {
-            Set<FlowMethod> seen = new HashSet<>();
-            List<FlowMethod> stack = new ArrayList<>(List.of(start));
-            while (!stack.isEmpty()) {
-                FlowMethod f = stack.remove(stack.size() - 1);
-                for (Map.Entry<MethodInvocationTree, FlowMethod> call : scans.get(f).flowCalls.entrySet()) {
-                    if (call.getValue() == start && f == start) {
-                        problems.add(Problem.at(call.getKey(), unit, start.element(), "FlowRecursion",
-                                "flow " + start.element().getSimpleName() + " calls itself"
-                                        + (f == start ? "" : " through " + f.element().getSimpleName())
-                                        + ": a called flow's frame is embedded in its caller's, so flows cannot recurse."
-                                        + " To recurse, await the generated starter: each such task has its own frame."));
-                    } else if (call.getValue() == start) {
-                        problems.add(Problem.at(trees.getTree(start.element()), unit, start.element(), "FlowRecursion",
-                                "flow " + start.element().getSimpleName() + " calls itself through "
-                                        + f.element().getSimpleName() + ": a called flow's frame is embedded in its"
-                                        + " caller's, so flows cannot recurse. To recurse, await the generated starter:"
-                                        + " each such task has its own frame."));
-                    } else if (seen.add(call.getValue())) {
-                        stack.add(call.getValue());
-                    }
+            List<Map.Entry<MethodInvocationTree, FlowMethod>> calls = new ArrayList<>(scans.get(start).flowCalls.entrySet());
+            calls.sort(java.util.Comparator.comparingLong(c -> positions.getStartPosition(unit, c.getKey())));
+            for (Map.Entry<MethodInvocationTree, FlowMethod> call : calls) {
+                List<FlowMethod> through = pathBack(call.getValue(), start, scans);
+                if (through != null) {
+                    problems.add(Problem.at(call.getKey(), unit, start.element(), "FlowRecursion",
+                            "flow " + start.element().getSimpleName() + " calls itself"
+                                    + (through.isEmpty() ? "" : " through " + String.join(", ",
+                                            through.stream().map(f -> f.element().getSimpleName().toString()).toList()))
+                                    + ": a called flow's frame is embedded in its caller's, so flows cannot recurse."
+                                    + " To recurse, await the generated starter: each such task has its own frame."));
                 }
             }
         }
+    }
+
+    /** The flows a chain of calls goes through from {@code from} back to {@code target}, in order, or null if there is none. */
+    private static List<FlowMethod> pathBack(FlowMethod from, FlowMethod target, Map<FlowMethod, FlowScan> scans) {
+        Map<FlowMethod, FlowMethod> reachedFrom = new HashMap<>();
+        reachedFrom.put(from, from);
+        java.util.ArrayDeque<FlowMethod> queue = new java.util.ArrayDeque<>(List.of(from));
+        while (!queue.isEmpty()) {
+            FlowMethod f = queue.poll();
+            if (f == target) {
+                List<FlowMethod> path = new ArrayList<>();
+                for (FlowMethod step = f; step != from; ) {
+                    step = reachedFrom.get(step);
+                    path.add(0, step);
+                }
+                return path;
+            }
+            for (FlowMethod callee : scans.get(f).flowCalls.values()) {
+                if (reachedFrom.putIfAbsent(callee, f) == null) {
+                    queue.add(callee);
+                }
+            }
+        }
+        return null;
     }
 
     /** An operation or task created as a statement and dropped is a bug: it would never run, or run unobserved. */
@@ -314,7 +356,11 @@ public final class KioProcessor extends AbstractProcessor {
         }.scan(f.tree().getBody(), null);
     }
 
-    /** await() belongs in flows: anywhere else it could only block, or fail at run time. */
+    /**
+     * await() belongs in flows: anywhere else it could only block, or fail at run time. Also finds
+     * what the round's elements do not show: {@code @IoHandler} and {@code @Flow} in local and
+     * anonymous classes.
+     */
     private void checkAwaitsOutsideFlows(TypeElement root, List<Problem> problems) {
         TreePath path = trees.getPath(root);
         if (path == null) {
@@ -322,25 +368,58 @@ public final class KioProcessor extends AbstractProcessor {
         }
         CompilationUnitTree unit = path.getCompilationUnit();
         AwaitNames names = new AwaitNames(unit);
-        new TreeScanner<Void, Tree>() {
+        new TreePathScanner<Void, MethodTree>() {
+            private boolean inFlow;
+
             @Override
-            public Void visitMethod(MethodTree m, Tree owner) {
-                boolean flow = m.getModifiers().getAnnotations().stream()
-                        .anyMatch(a -> a.getAnnotationType().toString().equals("Flow")
-                                || a.getAnnotationType().toString().equals("dev.kio.Flow"));
-                return flow ? null : super.visitMethod(m, m);
+            public Void visitClass(ClassTree c, MethodTree method) {
+                if (isLocal(getCurrentPath()) && annotated(c.getModifiers(), "IoHandler")) {
+                    problems.add(Problem.at(c, unit, root, "FlowHandlerClass", "@IoHandler " + c.getSimpleName()
+                            + " cannot be a local class: the generated subclass must name and extend it from outside"));
+                }
+                return super.visitClass(c, method);
             }
 
             @Override
-            public Void visitMethodInvocation(MethodInvocationTree mi, Tree owner) {
-                if (names.isAwait(mi.getMethodSelect())) {
-                    boolean ctor = owner instanceof MethodTree m && m.getName().contentEquals("<init>");
+            public Void visitMethod(MethodTree m, MethodTree method) {
+                if (!annotated(m.getModifiers(), "Flow")) {
+                    return super.visitMethod(m, m);
+                }
+                TreePath owner = getCurrentPath().getParentPath();
+                if (isLocal(owner) && !annotated(((ClassTree) owner.getLeaf()).getModifiers(), "IoHandler")) {
+                    problems.add(Problem.at(m, unit, root, "FlowHandlerClass", "@Flow method " + m.getName()
+                            + " is in a local or anonymous class, which cannot be an @IoHandler class"));
+                }
+                // Awaits in a flow are checked with the flow (or not at all when the flow is misplaced).
+                boolean outer = inFlow;
+                inFlow = true;
+                super.visitMethod(m, m);
+                inFlow = outer;
+                return null;
+            }
+
+            @Override
+            public Void visitMethodInvocation(MethodInvocationTree mi, MethodTree method) {
+                if (!inFlow && names.isAwait(mi.getMethodSelect())) {
+                    boolean ctor = method != null && method.getName().contentEquals("<init>");
                     problems.add(Problem.at(mi, unit, root, ctor ? "FlowAwaitInConstructor" : "FlowAwaitOutsideFlow",
                             "await can only be used in a @Flow method of an @IoHandler class"
                                     + (ctor ? "; a constructor cannot suspend" : "")));
                 }
-                return super.visitMethodInvocation(mi, owner);
+                return super.visitMethodInvocation(mi, method);
             }
-        }.scan(trees.getTree(root), null);
+        }.scan(path, null);
+    }
+
+    /** Whether the class at {@code classPath} is declared in a block or expression rather than as a member. */
+    private static boolean isLocal(TreePath classPath) {
+        Tree parent = classPath.getParentPath().getLeaf();
+        return !(parent instanceof ClassTree || parent instanceof CompilationUnitTree);
+    }
+
+    /** Whether {@code mods} carry kio's annotation {@code simpleName}, as written in source. */
+    private static boolean annotated(ModifiersTree mods, String simpleName) {
+        return mods.getAnnotations().stream().map(a -> a.getAnnotationType().toString())
+                .anyMatch(n -> n.equals(simpleName) || n.equals("dev.kio." + simpleName));
     }
 }

@@ -198,7 +198,9 @@ final class Lowering {
             parameterFields.add(name);
         }
         for (VariableTree decl : scan.localScopes.keySet()) {
-            if (scan.livesAcrossSuspension(decl) || isSuspendingSelector(decl.getInitializer())) {
+            // An unnamed variable (_) is never read: it is kept only where its value is computed across states.
+            boolean read = !decl.getName().isEmpty() && scan.livesAcrossSuspension(decl);
+            if (read || isSuspendingSelector(decl.getInitializer())) {
                 if (scan.patternBindings.contains(decl)) {
                     throw unsupported(decl, "FlowUnsupported", "the pattern variable " + decl.getName()
                             + " is used after an await; assign it to a local variable first");
@@ -270,7 +272,7 @@ final class Lowering {
 
     private String fieldName(VariableTree decl) {
         return localNames.computeIfAbsent(decl, d -> {
-            String base = d.getName().toString();
+            String base = d.getName().isEmpty() ? "$unnamed" : d.getName().toString();
             String name = RESERVED.contains(base) ? base + "$" : base;
             int n = 2;
             while (fields.containsKey(name)) {
@@ -570,7 +572,7 @@ final class Lowering {
                 ? text(v.getModifiers()) + " " : "";
         String type = v.getType() == null ? "var" : text(v.getType());
         String init = v.getInitializer() == null ? "" : " = " + value(v.getInitializer());
-        emit(mods + type + " " + localName(v) + init + ";");
+        emit(mods + type + " " + (v.getName().isEmpty() ? "_" : localName(v)) + init + ";");
         cur.declaresLocals = true;
     }
 

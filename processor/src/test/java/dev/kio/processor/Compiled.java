@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 
+import javax.annotation.processing.Processor;
 import javax.tools.Diagnostic;
 import javax.tools.DiagnosticCollector;
 import javax.tools.JavaCompiler;
@@ -41,6 +42,11 @@ final class Compiled {
 
     /** Compiles {@code sources} (class name → text). */
     static Compiled compile(Map<String, String> sources) {
+        return compile(sources, new KioProcessor());
+    }
+
+    /** Compiles {@code sources} with {@code processor} in place of a plain {@link KioProcessor}. */
+    static Compiled compile(Map<String, String> sources, Processor processor) {
         try {
             Path out = Files.createTempDirectory("kio-compiled");
             Path classes = Files.createDirectories(out.resolve("classes"));
@@ -53,7 +59,7 @@ final class Compiled {
                 List<String> options = List.of("-Xlint:all", "-Werror", "-d", classes.toString(), "-s", generated.toString(),
                         "-classpath", System.getProperty("java.class.path"), "-proc:full");
                 JavaCompiler.CompilationTask task = javac.getTask(null, files, diags, options, null, units);
-                task.setProcessors(List.of(new KioProcessor()));
+                task.setProcessors(List.of(processor));
                 boolean ok = task.call();
                 return new Compiled(diags.getDiagnostics(), ok, classes, generated);
             }
