@@ -12,7 +12,6 @@ import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,53 +21,16 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import dev.kio.runtime.op.Ops;
-import dev.kio.runtime.ring.FdLeakCheck;
 
 /**
  * IORING_OP_OPENAT, READ, WRITE and CLOSE (5.6) on real files and FIFOs through KioFile: data
  * lands at the positions asked for, readFully and writeFully loop until every byte has moved, and
  * the end of a file or a closed file give clear errors.
  */
-@ExtendWith(FdLeakCheck.class)
-@Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-class FileReadWriteTest {
-    private static FsPool fs;
-    private final Arena arena = Arena.ofAuto();
-    private Path dir;
-
-    @BeforeAll
-    static void startPool() throws Exception {
-        fs = FsPool.start();
-    }
-
-    @AfterAll
-    static void stopPool() {
-        fs.close();
-    }
-
-    @BeforeEach
-    void makeDir() throws Exception {
-        dir = FsPool.scratchDir();
-    }
-
-    @AfterEach
-    void removeDir() throws Exception {
-        FsPool.deleteTree(dir);
-    }
-
-    private MemorySegment bytes(String s) {
-        byte[] b = s.getBytes(StandardCharsets.US_ASCII);
-        return arena.allocate(b.length).copyFrom(MemorySegment.ofArray(b));
-    }
+class FileReadWriteTest extends FsTestBase {
 
     @Test
     void bytesWrittenAtPositionsAreReadBackFromThosePositions() throws Exception {
