@@ -2,7 +2,6 @@ package dev.kio.runtime.fs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.FileInputStream;
@@ -18,8 +17,9 @@ import org.junit.jupiter.api.Test;
 
 import dev.kio.OpException;
 import dev.kio.OpTimedOutException;
-import dev.kio.runtime.ring.FdLeakCheck;
 import dev.kio.runtime.op.Ops;
+import dev.kio.runtime.ring.FdLeakCheck;
+import dev.kio.runtime.sys.Errno;
 
 /**
  * Bad input to file operations: each gives an OpException naming the errno, the operation and the
@@ -51,7 +51,7 @@ class FileErrorsTest extends FsTestBase {
     @Test
     void openingADirectoryForWritingFailsWithEisdirEvenForRoot() throws Exception {
         OpException e = assertThrows(OpException.class, () -> fs.open(dir, OpenFlags.WRONLY, 0));
-        assertEquals("EISDIR", e.errnoName());
+        assertEquals(Errno.EISDIR, e.errno());
         assertEquals(dir.toString(), e.target());
     }
 
@@ -61,7 +61,7 @@ class FileErrorsTest extends FsTestBase {
         Files.write(path, new byte[1]);
         OpException e = assertThrows(OpException.class,
                 () -> fs.open(path, OpenFlags.WRONLY | OpenFlags.CREAT | OpenFlags.EXCL, 0644));
-        assertEquals("EEXIST", e.errnoName());
+        assertEquals(Errno.EEXIST, e.errno());
     }
 
     @Test
@@ -71,7 +71,7 @@ class FileErrorsTest extends FsTestBase {
         Files.write(path, new byte[1]);
         Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("---------"));
         OpException e = assertThrows(OpException.class, () -> fs.open(path, OpenFlags.RDONLY, 0));
-        assertEquals("EACCES", e.errnoName());
+        assertEquals(Errno.EACCES, e.errno());
         assertEquals(path.toString(), e.target());
     }
 

@@ -13,6 +13,7 @@ import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 import dev.kio.OpException;
+import dev.kio.runtime.sys.Errno;
 
 /** IORING_OP_STATX (5.6), MKDIRAT (5.15), RENAMEAT and UNLINKAT (5.11) on real paths. */
 class MetadataTest extends FsTestBase {
@@ -56,9 +57,9 @@ class MetadataTest extends FsTestBase {
 
         Files.write(sub.resolve("inside"), new byte[1]);
         OpException notEmpty = assertThrows(OpException.class, () -> fs.await(fs.notOwning(sub), () -> fs.files.rmdir(sub)));
-        assertEquals("ENOTEMPTY", notEmpty.errnoName());
+        assertEquals(Errno.ENOTEMPTY, notEmpty.errno());
         OpException isDir = assertThrows(OpException.class, () -> fs.await(fs.notOwning(sub), () -> fs.files.unlink(sub)));
-        assertEquals("EISDIR", isDir.errnoName());
+        assertEquals(Errno.EISDIR, isDir.errno());
         assertEquals("unlinkat", isDir.operation());
 
         Path inside = sub.resolve("inside");
