@@ -30,6 +30,10 @@ public final class Op implements dev.kio.Operation {
     int opFlags;
     /** The memory this op names, kept reachable until the kernel is done with it. */
     Object keepAlive;
+    /** A second segment for ops that name two (a path and a statx buffer, two paths). */
+    Object keepAliveToo;
+    /** What the op acts on, for its error message; null means "fd N". */
+    Object target;
     long timeoutNanos;
 
     OpWaiter waiter;
@@ -66,6 +70,24 @@ public final class Op implements dev.kio.Operation {
 
     public Op timeout(Duration timeout) {
         return timeout(timeout.toNanos());
+    }
+
+    /**
+     * Names what the op acts on in its error message, instead of {@code "fd N"}: a path, or an
+     * object (a file) whose {@code toString()} describes it. Only a reference is stored; the text
+     * is built when, and only when, the op fails.
+     */
+    public Op target(Object target) {
+        if (state != OpState.PREPARED && state != OpState.READY) {
+            throw new IllegalStateException("a target is set before submission; op is " + state);
+        }
+        this.target = target;
+        return this;
+    }
+
+    /** What the op acts on, as set by {@link #target(Object)}; null when that is just its fd. */
+    public Object target() {
+        return target;
     }
 
     /** The runtime's op behind an API {@link dev.kio.Operation}. */
@@ -117,20 +139,29 @@ public final class Op implements dev.kio.Operation {
      * errno, the operation and its fd.
      */
     public static OpException failure(Outcome outcome, int result, int opcode, int fd, long timeoutNanos) {
+        return failure(outcome, result, opcode, fd, null, timeoutNanos);
+    }
+
+    /**
+     * {@link #failure(Outcome, int, int, int, long)} naming {@code target} (see
+     * {@link #target(Object)}) rather than the fd, when it is not null.
+     */
+    public static OpException failure(Outcome outcome, int result, int opcode, int fd, Object target,
+            long timeoutNanos) {
         int errno = -result;
         String op = Opcode.name(opcode);
-        String target = "fd " + fd;
+        String what = target == null ? "fd " + fd : target.toString();
         return switch (outcome) {
-            case CANCELLED -> new OpCancelledException(errno, Errno.name(errno), op, target);
-            case TIMED_OUT -> new OpTimedOutException(errno, Errno.name(errno), op, target,
+            case CANCELLED -> new OpCancelledException(errno, Errno.name(errno), op, what);
+            case TIMED_OUT -> new OpTimedOutException(errno, Errno.name(errno), op, what,
                     Duration.ofNanos(timeoutNanos));
-            case FAILED -> new OpException(errno, Errno.name(errno), Errno.describe(errno), op, target);
+            case FAILED -> new OpException(errno, Errno.name(errno), Errno.describe(errno), op, what);
             case OK -> throw new IllegalArgumentException("result " + result + " is not a failure");
         };
     }
 
     @Override
     public String toString() {
-        return Opcode.name(opcode) + "(fd " + fd + ")#" + slot + "." + generation + " " + state;
+        return Opcode.name(opcode) + "(" + (target == null ? "fd " + fd : target) + ")#" + slot + "." + generation + " " + state;
     }
 }

@@ -134,7 +134,8 @@ public final class OpTable {
         recycle(op);
     }
 
-    private boolean supports(int opcode) {
+    /** Whether this worker's kernel has {@code opcode}, from the ring's probe. */
+    boolean supports(int opcode) {
         return opcode < Long.SIZE ? (supportedOps >>> opcode & 1) != 0 : ring.supports(opcode);
     }
 
@@ -147,6 +148,8 @@ public final class OpTable {
     private void recycle(Op op) {
         op.state = OpState.FREE;
         op.keepAlive = null;
+        op.keepAliveToo = null;
+        op.target = null;
         op.waiter = null;
         int next = op.generation + 1;
         op.generation = next == 0 ? 1 : next;

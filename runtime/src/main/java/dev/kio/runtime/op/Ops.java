@@ -4,6 +4,9 @@ import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
 import dev.kio.runtime.ring.Opcode;
+import dev.kio.runtime.sys.Native;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 /**
  * Creates a worker's operations, one method per opcode, liburing style: each only describes
@@ -17,7 +20,14 @@ import dev.kio.runtime.ring.Opcode;
 public final class Ops {
     /** Position meaning "the file's current position" (streams such as pipes and sockets). */
     public static final long CURRENT_POSITION = -1;
+    /** Directory fd meaning "the process's working directory" for the {@code *at} ops; absolute paths ignore it. */
+    public static final int AT_FDCWD = -100;
+    /** {@link #unlinkat} flag: remove a directory (as rmdir(2)) rather than a file. */
+    public static final int AT_REMOVEDIR = 0x200;
+    /** {@link #statx} needs a buffer of at least this many bytes ({@code struct statx}). */
+    public static final int STATX_BYTES = 256;
     private static final int NOP_INJECT_RESULT = 1;
+    private static final int FSYNC_DATASYNC = 1;
 
     private final OpTable table;
 
@@ -88,6 +98,177 @@ public final class Ops {
         return op;
     }
 
+    /**
+     * {@code IORING_OP_READV} (5.1): reads from {@code fd} into the buffers of {@code vecs}, in
+     * order; result is the byte count, 0 at end of file. Errors as {@link #read}.
+     *
+     * @param position file position, or {@link #CURRENT_POSITION}
+     */
+    public Op readv(int fd, IoVecs vecs, long position) {
+        return vectored(Opcode.READV, fd, vecs.checked(true), position);
+    }
+
+    /**
+     * {@code IORING_OP_WRITEV} (5.1): writes the buffers of {@code vecs}, in order, to {@code fd};
+     * result is the byte count (possibly short). Errors as {@link #write}.
+     *
+     * @param position file position, or {@link #CURRENT_POSITION}
+     */
+    public Op writev(int fd, IoVecs vecs, long position) {
+        return vectored(Opcode.WRITEV, fd, vecs.checked(false), position);
+    }
+
+    private Op vectored(int opcode, int fd, IoVecs vecs, long position) {
+        Op op = table.acquire(opcode);
+        op.fd = fd;
+        op.addr = vecs.arrayAddress();
+        op.len = vecs.count();
+        op.off = position;
+        op.keepAlive = vecs;
+        return op;
+    }
+
+    /**
+     * {@code IORING_OP_FSYNC} (5.1): flushes {@code fd}'s data and metadata to the device, as
+     * fsync(2); result 0. Errors: EBADF, EIO, EROFS/EINVAL (fd cannot be synced), ENOSPC, EDQUOT.
+     */
+    public Op fsync(int fd) {
+        Op op = table.acquire(Opcode.FSYNC);
+        op.fd = fd;
+        return op;
+    }
+
+    /**
+     * {@code IORING_OP_FSYNC} with {@code IORING_FSYNC_DATASYNC} (5.1): as fdatasync(2), flushes
+     * {@code fd}'s data and only the metadata needed to read it back; result 0. Errors as
+     * {@link #fsync}; they name the opcode, {@code fsync}.
+     */
+    public Op fdatasync(int fd) {
+        Op op = fsync(fd);
+        op.opFlags = FSYNC_DATASYNC;
+        return op;
+    }
+
+    /**
+     * {@code IORING_OP_FALLOCATE} (5.6): as fallocate(2), allocates (mode 0, growing the file if
+     * needed) or with {@code FALLOC_FL_*} flags punches or zeroes {@code length} bytes from
+     * {@code offset}; result 0. Errors: EBADF (not open for writing), EINVAL (length not positive),
+     * EOPNOTSUPP (the filesystem lacks the mode), ENOSPC, EFBIG.
+     */
+    public Op fallocate(int fd, int mode, long offset, long length) {
+        Op op = table.acquire(Opcode.FALLOCATE);
+        op.fd = fd;
+        op.len = mode;
+        op.off = offset;
+        op.addr = length;
+        return op;
+    }
+
+    /**
+     * {@code IORING_OP_FTRUNCATE} (6.9): sets {@code fd}'s size to {@code length}, as
+     * ftruncate(2); result 0. Errors: EBADF, EINVAL (fd not open for writing, or length negative),
+     * EFBIG, EPERM.
+     *
+     * <p>On a kernel whose ring lacks the opcode this does not fail: it calls ftruncate(2) at once,
+     * on the calling worker thread, and returns a {@linkplain #ready ready} op with its result.
+     * That call blocks the worker for as long as the filesystem takes (usually a metadata update).
+     */
+    public Op ftruncate(int fd, long length) {
+        if (!table.supports(Opcode.FTRUNCATE)) {
+            return ready(Native.ftruncate(fd, length));
+        }
+        Op op = table.acquire(Opcode.FTRUNCATE);
+        op.fd = fd;
+        op.off = length;
+        return op;
+    }
+
+    /**
+     * {@code IORING_OP_OPENAT} (5.6): opens {@code path} (a NUL-terminated string in
+     * {@code pathSegment}, relative to {@code dirFd} or {@link #AT_FDCWD}) with open(2)'s
+     * {@code flags} and, when creating, {@code mode}; result is the new fd. Errors: ENOENT, EACCES,
+     * EEXIST ({@code O_CREAT|O_EXCL}), EISDIR (a directory opened for writing), ENOTDIR, ELOOP,
+     * ENAMETOOLONG, EMFILE/ENFILE, EINVAL (e.g. {@code O_DIRECT} on a filesystem without it).
+     */
+    public Op openat(int dirFd, MemorySegment path, int flags, int mode) {
+        Op op = table.acquire(Opcode.OPENAT);
+        op.fd = dirFd;
+        op.addr = checkedPath(path).address();
+        op.len = mode;
+        op.opFlags = flags;
+        op.keepAlive = path;
+        return op;
+    }
+
+    /**
+     * {@code IORING_OP_STATX} (5.6): as statx(2), fills {@code statx} (at least
+     * {@link #STATX_BYTES} bytes, {@code struct statx}) with what {@code mask}
+     * ({@code STATX_*}) asks for about {@code path} ({@code AT_*} {@code flags}; with
+     * {@code AT_EMPTY_PATH} and an empty path, about {@code dirFd} itself); result 0.
+     * Errors: ENOENT, EACCES, ENOTDIR, ELOOP, ENAMETOOLONG, EBADF, EINVAL (bad flags).
+     */
+    public Op statx(int dirFd, MemorySegment path, int flags, int mask, MemorySegment statx) {
+        Objects.requireNonNull(statx, "statx");
+        if (statx.byteSize() < STATX_BYTES) {
+            throw new IllegalArgumentException("statx needs " + STATX_BYTES + " bytes, got a segment of " + statx.byteSize());
+        }
+        checked(statx, 0, STATX_BYTES, true);
+        Op op = table.acquire(Opcode.STATX);
+        op.fd = dirFd;
+        op.addr = checkedPath(path).address();
+        op.len = mask;
+        op.off = statx.address();
+        op.opFlags = flags;
+        op.keepAlive = path;
+        op.keepAliveToo = statx;
+        return op;
+    }
+
+    /**
+     * {@code IORING_OP_UNLINKAT} (5.11): removes {@code path}, a file, or with
+     * {@link #AT_REMOVEDIR} an empty directory; result 0. Errors: ENOENT, EACCES/EPERM, EISDIR
+     * (a directory without {@code AT_REMOVEDIR}), ENOTDIR, ENOTEMPTY, EBUSY.
+     */
+    public Op unlinkat(int dirFd, MemorySegment path, int flags) {
+        Op op = table.acquire(Opcode.UNLINKAT);
+        op.fd = dirFd;
+        op.addr = checkedPath(path).address();
+        op.opFlags = flags;
+        op.keepAlive = path;
+        return op;
+    }
+
+    /**
+     * {@code IORING_OP_RENAMEAT} (5.11): as renameat2(2), moves {@code oldPath} to
+     * {@code newPath}, replacing it unless {@code flags} has {@code RENAME_NOREPLACE}; result 0.
+     * Errors: ENOENT, EACCES, EEXIST/ENOTEMPTY, EISDIR, ENOTDIR, EXDEV (another filesystem), EBUSY.
+     */
+    public Op renameat(int oldDirFd, MemorySegment oldPath, int newDirFd, MemorySegment newPath, int flags) {
+        Op op = table.acquire(Opcode.RENAMEAT);
+        op.fd = oldDirFd;
+        op.addr = checkedPath(oldPath).address();
+        op.len = newDirFd;
+        op.off = checkedPath(newPath).address();
+        op.opFlags = flags;
+        op.keepAlive = oldPath;
+        op.keepAliveToo = newPath;
+        return op;
+    }
+
+    /**
+     * {@code IORING_OP_MKDIRAT} (5.15): creates the directory {@code path} with {@code mode}
+     * (less the umask); result 0. Errors: EEXIST, ENOENT (a parent is missing), EACCES, ENOTDIR,
+     * ENOSPC.
+     */
+    public Op mkdirat(int dirFd, MemorySegment path, int mode) {
+        Op op = table.acquire(Opcode.MKDIRAT);
+        op.fd = dirFd;
+        op.addr = checkedPath(path).address();
+        op.len = mode;
+        op.keepAlive = path;
+        return op;
+    }
+
     /** {@code IORING_OP_CLOSE} (5.6): closes {@code fd}. Errors: EBADF. */
     public Op close(int fd) {
         Op op = table.acquire(Opcode.CLOSE);
@@ -121,6 +302,20 @@ public final class Ops {
         op.off = userData;
         op.len = value;
         return op;
+    }
+
+    /** A path the kernel reads: native memory holding a NUL-terminated string. */
+    private static MemorySegment checkedPath(MemorySegment path) {
+        Objects.requireNonNull(path, "path");
+        if (!path.isNative()) {
+            throw new IllegalArgumentException("io_uring needs native memory; got a heap segment for a path " + path);
+        }
+        for (long i = 0; i < path.byteSize(); i++) {
+            if (path.get(JAVA_BYTE, i) == 0) {
+                return path;
+            }
+        }
+        throw new IllegalArgumentException("a path must end with a NUL byte within its segment " + path);
     }
 
     private static MemorySegment checked(MemorySegment segment, long offset, int length, boolean kernelWrites) {

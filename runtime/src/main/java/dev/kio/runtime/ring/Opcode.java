@@ -7,13 +7,23 @@ package dev.kio.runtime.ring;
  */
 public final class Opcode {
     public static final int NOP = 0;
+    public static final int READV = 1;
+    public static final int WRITEV = 2;
+    public static final int FSYNC = 3;
     public static final int TIMEOUT = 11;
     public static final int ASYNC_CANCEL = 14;
     public static final int LINK_TIMEOUT = 15;
+    public static final int FALLOCATE = 17;
+    public static final int OPENAT = 18;
     public static final int CLOSE = 19;
+    public static final int STATX = 21;
     public static final int READ = 22;
     public static final int WRITE = 23;
+    public static final int RENAMEAT = 35;
+    public static final int UNLINKAT = 36;
+    public static final int MKDIRAT = 37;
     public static final int MSG_RING = 40;
+    public static final int FTRUNCATE = 55;
 
     private Opcode() {
     }
@@ -29,6 +39,16 @@ public final class Opcode {
             case READ -> "read";
             case WRITE -> "write";
             case MSG_RING -> "msg_ring";
+            case READV -> "readv";
+            case WRITEV -> "writev";
+            case FSYNC -> "fsync";
+            case FALLOCATE -> "fallocate";
+            case OPENAT -> "openat";
+            case STATX -> "statx";
+            case RENAMEAT -> "renameat";
+            case UNLINKAT -> "unlinkat";
+            case MKDIRAT -> "mkdirat";
+            case FTRUNCATE -> "ftruncate";
             default -> "op" + opcode;
         };
     }
@@ -36,11 +56,14 @@ public final class Opcode {
     /** The first Linux release that has the opcode. */
     public static String minimumKernel(int opcode) {
         return switch (opcode) {
-            case NOP -> "5.1";
+            case NOP, READV, WRITEV, FSYNC -> "5.1";
             case TIMEOUT -> "5.4";
             case ASYNC_CANCEL, LINK_TIMEOUT -> "5.5";
-            case CLOSE, READ, WRITE -> "5.6";
+            case CLOSE, READ, WRITE, FALLOCATE, OPENAT, STATX -> "5.6";
+            case RENAMEAT, UNLINKAT -> "5.11";
+            case MKDIRAT -> "5.15";
             case MSG_RING -> "5.18";
+            case FTRUNCATE -> "6.9";
             default -> "unknown";
         };
     }

@@ -12,11 +12,15 @@ public final class Errno {
     public static final int EBADF = 9;
     public static final int EAGAIN = 11;
     public static final int ENOMEM = 12;
+    public static final int EACCES = 13;
     public static final int EBUSY = 16;
+    public static final int EEXIST = 17;
+    public static final int EISDIR = 21;
     public static final int EINVAL = 22;
     public static final int ENFILE = 23;
     public static final int EMFILE = 24;
     public static final int ENOSYS = 38;
+    public static final int ENOTEMPTY = 39;
     public static final int ETIME = 62;
     public static final int EBADFD = 77;
     public static final int EOPNOTSUPP = 95;

@@ -6,9 +6,12 @@ import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +46,9 @@ public final class Native {
     private static final MethodHandle CLOSE;
     private static final MethodHandle MEMLOCK_LIMIT;
     private static final MethodHandle ERRNO_TEXT;
+    private static final MethodHandle FTRUNCATE;
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
     /** Entries in the array {@link #ringCreate} fills; must match the shim's enum. */
     public static final int INFO_COUNT;
@@ -67,6 +73,7 @@ public final class Native {
         MEMLOCK_LIMIT = bind(linker, lib, "kio_memlock_limit", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
         ERRNO_TEXT = bind(linker, lib, "kio_errno_text",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+        FTRUNCATE = bindLibc(linker, "ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
         MethodHandle infoCount = bind(linker, lib, "kio_info_count", FunctionDescriptor.of(JAVA_INT));
         try {
             INFO_COUNT = (int) infoCount.invokeExact();
@@ -128,6 +135,14 @@ public final class Native {
         MemorySegment symbol = lib.find(name).orElseThrow(
                 () -> new IllegalStateException("kio's native shim has no symbol " + name + ": rebuild the runtime module"));
         return linker.downcallHandle(symbol, fd);
+    }
+
+    /** A libc function whose errno is captured, for the few plain system calls the shim does not wrap. */
+    @SuppressWarnings("restricted") // signatures mirror the libc prototypes
+    private static MethodHandle bindLibc(Linker linker, String name, FunctionDescriptor fd) {
+        MemorySegment symbol = linker.defaultLookup().find(name).orElseThrow(
+                () -> new IllegalStateException("libc has no symbol " + name));
+        return linker.downcallHandle(symbol, fd, Linker.Option.captureCallState("errno"));
     }
 
     private static AssertionError broken(Throwable t) {
@@ -257,6 +272,20 @@ public final class Native {
                 return new long[] {-1, -1};
             }
             return new long[] {soft.get(JAVA_LONG, 0), hard.get(JAVA_LONG, 0)};
+        } catch (Throwable t) {
+            throw broken(t);
+        }
+    }
+
+    /**
+     * libc's {@code ftruncate(2)}, called directly: {@code 0}, or {@code -errno}. For kernels
+     * whose io_uring lacks {@code IORING_OP_FTRUNCATE} (before 6.9); it blocks the caller.
+     */
+    public static int ftruncate(int fd, long length) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int rc = (int) FTRUNCATE.invokeExact(state, fd, length);
+            return rc == 0 ? 0 : -(int) ERRNO.get(state, 0L);
         } catch (Throwable t) {
             throw broken(t);
         }

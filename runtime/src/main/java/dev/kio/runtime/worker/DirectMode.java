@@ -109,7 +109,7 @@ public final class DirectMode implements AutoCloseable, DirectAwait {
         if (c.outcome == Outcome.OK) {
             return c.result;
         }
-        throw Op.failure(c.outcome, c.result, c.opcode, c.fd, c.timeoutNanos);
+        throw Op.failure(c.outcome, c.result, c.opcode, c.fd, c.target, c.timeoutNanos);
     }
 
     @Override
@@ -163,6 +163,7 @@ public final class DirectMode implements AutoCloseable, DirectAwait {
         int result;
         int opcode;
         int fd;
+        Object target;
         long timeoutNanos;
         Outcome outcome;
 
@@ -171,6 +172,7 @@ public final class DirectMode implements AutoCloseable, DirectAwait {
             result = op.result();
             opcode = op.opcode();
             fd = op.fd();
+            target = op.target();
             timeoutNanos = op.timeoutNanos();
             outcome = op.outcome();
             done = true;

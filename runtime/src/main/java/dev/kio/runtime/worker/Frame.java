@@ -62,6 +62,7 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
     private int opResult;
     private int opOpcode;
     private int opFd;
+    private Object opTarget;
     private long opTimeout;
     private Outcome opOutcome;
 
@@ -196,6 +197,7 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
         value = null;
         failure = null;
         opOutcome = null;
+        opTarget = null;
     }
 
     /** Rethrows the failure of an embedded child frame that finished; its value is read from its own field. */
@@ -208,12 +210,12 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
         }
     }
 
-    /** The last awaited op's result, or its typed failure (errno, op name, fd; timed out; cancelled). */
+    /** The last awaited op's result, or its typed failure (errno, op name, fd or target; timed out; cancelled). */
     protected final int result() throws OpException {
         if (opOutcome == Outcome.OK) {
             return opResult;
         }
-        throw Op.failure(opOutcome, opResult, opOpcode, opFd, opTimeout);
+        throw Op.failure(opOutcome, opResult, opOpcode, opFd, opTarget, opTimeout);
     }
 
     /** The last awaited op's raw kernel result ({@code -errno} on failure). */
@@ -309,6 +311,7 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
         opResult = op.result();
         opOpcode = op.opcode();
         opFd = op.fd();
+        opTarget = op.target();
         opTimeout = op.timeoutNanos();
         opOutcome = op.outcome();
     }
