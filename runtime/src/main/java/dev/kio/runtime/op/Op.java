@@ -150,7 +150,7 @@ public final class Op implements dev.kio.Operation {
             long timeoutNanos) {
         int errno = -result;
         String op = Opcode.name(opcode);
-        String what = target == null ? "fd " + fd : target.toString();
+        String what = describe(opcode, fd, target);
         return switch (outcome) {
             case CANCELLED -> new OpCancelledException(errno, Errno.name(errno), op, what);
             case TIMED_OUT -> new OpTimedOutException(errno, Errno.name(errno), op, what,
@@ -160,8 +160,16 @@ public final class Op implements dev.kio.Operation {
         };
     }
 
+    /** What an op acted on, for messages: its target if it has one, else its fd; timers and NOPs act on nothing. */
+    private static String describe(int opcode, int fd, Object target) {
+        if (target != null) {
+            return target.toString();
+        }
+        return opcode == Opcode.NOP || opcode == Opcode.TIMEOUT ? "" : "fd " + fd;
+    }
+
     @Override
     public String toString() {
-        return Opcode.name(opcode) + "(" + (target == null ? "fd " + fd : target) + ")#" + slot + "." + generation + " " + state;
+        return Opcode.name(opcode) + "(" + describe(opcode, fd, target) + ")#" + slot + "." + generation + " " + state;
     }
 }
