@@ -3,7 +3,10 @@ package dev.kio.runtime.op;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
+import dev.kio.runtime.buf.Buffer;
+import dev.kio.runtime.buf.ProvidedBuffers;
 import dev.kio.runtime.ring.Opcode;
+import dev.kio.runtime.ring.Ring;
 
 /**
  * Creates a worker's operations, one method per opcode, liburing style: each only describes
@@ -18,6 +21,8 @@ public final class Ops {
     /** Position meaning "the file's current position" (streams such as pipes and sockets). */
     public static final long CURRENT_POSITION = -1;
     private static final int NOP_INJECT_RESULT = 1;
+    /** IORING_RECV_MULTISHOT, in the SQE's ioprio. */
+    private static final int RECV_MULTISHOT = 1 << 1;
 
     private final OpTable table;
 
@@ -120,6 +125,87 @@ public final class Ops {
         op.fd = ringFd;
         op.off = userData;
         op.len = value;
+        return op;
+    }
+
+    // Pooled buffers (dev.kio.runtime.buf): fixed reads and writes, and receives into provided buffers.
+
+    /**
+     * {@code IORING_OP_READ_FIXED} (5.1): {@link #read(int, MemorySegment, long, int, long) read}
+     * into a buffer registered with this ring, which spares the kernel pinning its pages per op.
+     * The buffer is lent to the kernel until the op's last completion: releasing it meanwhile is
+     * deferred.
+     *
+     * @throws IllegalArgumentException when {@code offset}/{@code length} fall outside the buffer,
+     *                                  or it is not registered with this ring
+     * @throws IllegalStateException    when the buffer was released
+     */
+    public Op readFixed(int fd, Buffer buffer, long offset, int length, long position) {
+        return fixed(Opcode.READ_FIXED, fd, buffer, offset, length, position);
+    }
+
+    /**
+     * {@code IORING_OP_WRITE_FIXED} (5.1): {@link #write(int, MemorySegment, long, int, long) write}
+     * from a buffer registered with this ring; lent like {@link #readFixed}.
+     */
+    public Op writeFixed(int fd, Buffer buffer, long offset, int length, long position) {
+        return fixed(Opcode.WRITE_FIXED, fd, buffer, offset, length, position);
+    }
+
+    /** Reads into a pooled buffer: {@link #readFixed} when it is registered with this ring, plain READ otherwise. */
+    public Op read(int fd, Buffer buffer, long offset, int length, long position) {
+        return buffer.isRegisteredWith(table.ring()) ? readFixed(fd, buffer, offset, length, position)
+                : lend(Opcode.READ, fd, buffer, offset, length, position);
+    }
+
+    /** Writes from a pooled buffer: {@link #writeFixed} when it is registered with this ring, plain WRITE otherwise. */
+    public Op write(int fd, Buffer buffer, long offset, int length, long position) {
+        return buffer.isRegisteredWith(table.ring()) ? writeFixed(fd, buffer, offset, length, position)
+                : lend(Opcode.WRITE, fd, buffer, offset, length, position);
+    }
+
+    /**
+     * {@code IORING_OP_RECV} with {@code IORING_RECV_MULTISHOT} (6.0) and
+     * {@code IOSQE_BUFFER_SELECT} from a provided-buffer ring (5.19): one SQE, then one completion
+     * per chunk received, each naming the buffer the kernel filled ({@link Op#bufferId()},
+     * {@link ProvidedBuffers#received(Op)}) and flagged {@link Op#hasMore()} while the receive
+     * stays armed. Its completions go to an {@link OpWaiter}, not to an awaiting frame; see
+     * {@link dev.kio.runtime.buf.MultishotReceive}, which re-arms it. It ends with 0 at end of
+     * stream or {@code -errno}: ENOBUFS (the group ran out of buffers; the unread data stays in
+     * the socket), ENOTSOCK, ECANCELED, EINVAL (kernel without multishot receive).
+     */
+    public Op recvMultishot(int fd, ProvidedBuffers group) {
+        if (!group.isRegisteredWith(table.ring())) {
+            throw new IllegalArgumentException(group + " is not registered with this worker's ring");
+        }
+        Op op = table.acquire(Opcode.RECV);
+        op.fd = fd;
+        op.sqeFlags = Ring.SQE_BUFFER_SELECT;
+        op.ioprio = RECV_MULTISHOT;
+        op.bufIndex = group.groupId();
+        op.keepAlive = group.receives();
+        return op;
+    }
+
+    private Op fixed(int opcode, int fd, Buffer buffer, long offset, int length, long position) {
+        if (!buffer.isRegisteredWith(table.ring())) {
+            throw new IllegalArgumentException(buffer + " is not registered with this worker's ring: "
+                    + Opcode.name(opcode) + " needs a registered buffer; read/write(fd, buffer, ...) takes any");
+        }
+        Op op = lend(opcode, fd, buffer, offset, length, position);
+        op.bufIndex = buffer.index();
+        return op;
+    }
+
+    private Op lend(int opcode, int fd, Buffer buffer, long offset, int length, long position) {
+        boolean kernelWrites = opcode == Opcode.READ || opcode == Opcode.READ_FIXED;
+        MemorySegment segment = checked(buffer.segment(), offset, length, kernelWrites);
+        Op op = table.acquire(opcode);
+        op.fd = fd;
+        op.addr = segment.address() + offset;
+        op.len = length;
+        op.off = position;
+        op.keepAlive = buffer;
         return op;
     }
 

@@ -7,12 +7,15 @@ package dev.kio.runtime.ring;
  */
 public final class Opcode {
     public static final int NOP = 0;
+    public static final int READ_FIXED = 4;
+    public static final int WRITE_FIXED = 5;
     public static final int TIMEOUT = 11;
     public static final int ASYNC_CANCEL = 14;
     public static final int LINK_TIMEOUT = 15;
     public static final int CLOSE = 19;
     public static final int READ = 22;
     public static final int WRITE = 23;
+    public static final int RECV = 27;
     public static final int MSG_RING = 40;
 
     private Opcode() {
@@ -22,6 +25,9 @@ public final class Opcode {
     public static String name(int opcode) {
         return switch (opcode) {
             case NOP -> "nop";
+            case READ_FIXED -> "read_fixed";
+            case WRITE_FIXED -> "write_fixed";
+            case RECV -> "recv";
             case TIMEOUT -> "sleep";
             case ASYNC_CANCEL -> "cancel";
             case LINK_TIMEOUT -> "link_timeout";
@@ -36,7 +42,8 @@ public final class Opcode {
     /** The first Linux release that has the opcode. */
     public static String minimumKernel(int opcode) {
         return switch (opcode) {
-            case NOP -> "5.1";
+            case NOP, READ_FIXED, WRITE_FIXED -> "5.1";
+            case RECV -> "5.6";
             case TIMEOUT -> "5.4";
             case ASYNC_CANCEL, LINK_TIMEOUT -> "5.5";
             case CLOSE, READ, WRITE -> "5.6";
