@@ -44,6 +44,7 @@ public final class MultishotReceive implements OpWaiter {
     private boolean stopped;
     private boolean ended;
     private long starvations;
+    private long arms;
     MultishotReceive nextStarved;
 
     private MultishotReceive(Ops ops, int fd, ProvidedBuffers group, Handler handler) {
@@ -64,6 +65,7 @@ public final class MultishotReceive implements OpWaiter {
         Op op = ops.recvMultishot(fd, group);
         token = op.token();
         armed = true;
+        arms++;
         ops.table().submit(op, this);
     }
 
@@ -136,6 +138,11 @@ public final class MultishotReceive implements OpWaiter {
     /** Whether it is waiting for a buffer to come back to the group. */
     public boolean isStarved() {
         return starved;
+    }
+
+    /** How many receive SQEs it has submitted: the first, and one per re-arm. */
+    public long arms() {
+        return arms;
     }
 
     /** How many times the kernel ended it with ENOBUFS. */

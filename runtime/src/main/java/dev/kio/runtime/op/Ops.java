@@ -198,8 +198,11 @@ public final class Ops {
     }
 
     private Op lend(int opcode, int fd, Buffer buffer, long offset, int length, long position) {
-        boolean kernelWrites = opcode == Opcode.READ || opcode == Opcode.READ_FIXED;
-        MemorySegment segment = checked(buffer.segment(), offset, length, kernelWrites);
+        MemorySegment segment = buffer.segment();
+        if (offset < 0 || length < 0 || offset > segment.byteSize() - length) {
+            throw new IllegalArgumentException(Opcode.name(opcode) + "(fd " + fd + "): offset " + offset + " and length "
+                    + length + " fall outside " + buffer);
+        }
         Op op = table.acquire(opcode);
         op.fd = fd;
         op.addr = segment.address() + offset;
