@@ -22,7 +22,10 @@ public final class MultishotReceive implements OpWaiter {
     /** ENOBUFS: the group had no buffer for the data that arrived. */
     public static final int ENOBUFS = 105;
 
-    /** Receives the data and the end of one receive, on the worker thread. */
+    /**
+     * Receives the data and the end of one receive, on the worker thread, from inside the
+     * worker's completion loop: like an {@link OpWaiter} it must not block or throw.
+     */
     public interface Handler {
         /** A chunk of the stream, {@link Buffer#length()} bytes, now held by the handler until it releases it. */
         void onData(Buffer data);

@@ -136,11 +136,12 @@ public final class ProvidedBuffers extends BufferOwner implements AutoCloseable 
 
     /**
      * The buffer a receive's completion names, now held by the caller with {@link Buffer#length()}
-     * set to the bytes received; null when the completion names none. Call it once per completion.
+     * set to the bytes received; null when the completion names none, or the group is closed (its
+     * data is dropped: stop receives before closing). Call it once per completion.
      */
     public Buffer received(Op op) {
         int id = op.bufferId();
-        if (id < 0) {
+        if (id < 0 || isClosed()) {
             return null;
         }
         Buffer b = buffers[id];

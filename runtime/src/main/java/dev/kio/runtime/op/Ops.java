@@ -203,11 +203,7 @@ public final class Ops {
             throw new IllegalArgumentException(Opcode.name(opcode) + "(fd " + fd + "): offset " + offset + " and length "
                     + length + " fall outside " + buffer);
         }
-        Op op = table.acquire(opcode);
-        op.fd = fd;
-        op.addr = segment.address() + offset;
-        op.len = length;
-        op.off = position;
+        Op op = readWrite(opcode, fd, segment, offset, length, position);
         op.keepAlive = buffer;
         return op;
     }

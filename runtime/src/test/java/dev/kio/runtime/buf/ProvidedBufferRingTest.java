@@ -142,15 +142,26 @@ class ProvidedBufferRingTest {
         return data;
     }
 
-    @Test
-    void largeStreamThroughASmallRingArrivesInOrderWhileTheRingRunsDryAgainAndAgain() throws Throwable {
-        try (RingHarness h = RingHarness.open(); SocketPair pair = new SocketPair()) {
-            MemorySegment data = randomStream(h);
-            ProvidedBuffers group = group(h, 1);
-            Collector collector = new Collector(data, true);
+    /** A multishot receive on one end of {@code pair} and a sender of {@code data} on the other, both started. */
+    record Stream(ProvidedBuffers group, Collector collector, MultishotReceive receive, Sender sender) {
+        static Stream start(RingHarness h, SocketPair pair, int groupId, MemorySegment data, boolean holdUntilStarved) {
+            ProvidedBuffers group = ProvidedBufferRingTest.group(h, groupId);
+            Collector collector = new Collector(data, holdUntilStarved);
             MultishotReceive receive = MultishotReceive.start(h.ops, pair.a, group, collector);
             Sender sender = new Sender(h.ops, pair.b, data);
             sender.start();
+            return new Stream(group, collector, receive, sender);
+        }
+    }
+
+    @Test
+    void largeStreamThroughASmallRingArrivesInOrderWhileTheRingRunsDryAgainAndAgain() throws Throwable {
+        try (RingHarness h = RingHarness.open(); SocketPair pair = new SocketPair()) {
+            Stream s = Stream.start(h, pair, 1, randomStream(h), true);
+            ProvidedBuffers group = s.group();
+            Collector collector = s.collector();
+            MultishotReceive receive = s.receive();
+            Sender sender = s.sender();
 
             int dry = 0;
             while (collector.received < STREAM_BYTES) {
@@ -190,12 +201,11 @@ class ProvidedBufferRingTest {
     @Test
     void buffersReleasedAtOnceCarryTheWholeStreamInOrderToEndOfStream() throws Throwable {
         try (RingHarness h = RingHarness.open(); SocketPair pair = new SocketPair()) {
-            MemorySegment data = randomStream(h);
-            ProvidedBuffers group = group(h, 2);
-            Collector collector = new Collector(data, false);
-            MultishotReceive receive = MultishotReceive.start(h.ops, pair.a, group, collector);
-            Sender sender = new Sender(h.ops, pair.b, data);
-            sender.start();
+            Stream s = Stream.start(h, pair, 2, randomStream(h), false);
+            ProvidedBuffers group = s.group();
+            Collector collector = s.collector();
+            MultishotReceive receive = s.receive();
+            Sender sender = s.sender();
             h.pumpUntil(() -> sender.sent == STREAM_BYTES || sender.failure != 0, LIMIT);
             pair.closeB();
             h.pumpUntil(() -> collector.end != null, LIMIT);
@@ -273,12 +283,11 @@ class ProvidedBufferRingTest {
     @Test
     void stopWhileWaitingForBuffersEndsAtOnce() throws Throwable {
         try (RingHarness h = RingHarness.open(); SocketPair pair = new SocketPair()) {
-            MemorySegment data = randomStream(h);
-            ProvidedBuffers group = group(h, 5);
-            Collector collector = new Collector(data, true);
-            MultishotReceive receive = MultishotReceive.start(h.ops, pair.a, group, collector);
-            Sender sender = new Sender(h.ops, pair.b, data.asSlice(0, 64 * 1024));
-            sender.start();
+            Stream s = Stream.start(h, pair, 5, randomStream(h).asSlice(0, 64 * 1024), true);
+            ProvidedBuffers group = s.group();
+            Collector collector = s.collector();
+            MultishotReceive receive = s.receive();
+            Sender sender = s.sender();
             h.pumpUntil(receive::isStarved, LIMIT);
 
             receive.stop();
