@@ -132,7 +132,8 @@ public final class Ops {
 
     /**
      * {@code IORING_OP_READ_FIXED} (5.1): {@link #read(int, MemorySegment, long, int, long) read}
-     * into a buffer registered with this ring, which spares the kernel pinning its pages per op.
+     * into a buffer registered with this ring, whose pages the kernel pinned once, at registration,
+     * rather than looking them up for every op.
      * The buffer is lent to the kernel until the op's last completion: releasing it meanwhile is
      * deferred.
      *

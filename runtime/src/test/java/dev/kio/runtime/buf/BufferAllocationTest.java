@@ -211,7 +211,7 @@ class BufferAllocationTest {
 
     @Test
     void warmedWorkerReceivingIntoProvidedBuffersAllocatesNothingPerCompletion() throws Throwable {
-        assumeTrue(IoUring.support().supports(Opcode.RECV));
+        ProvidedBufferRingTest.assumeMultishotRecv();
         try (SocketPair pair = new SocketPair(); IoPool pool = IoPool.builder().workers(1).start()) {
             Worker w = pool.worker(0);
             Counting counting = new Counting();

@@ -19,11 +19,12 @@ final class SocketPair implements AutoCloseable {
     private static final int AF_UNIX = 1;
     private static final int SOCK_STREAM = 1;
     private static final int SOCK_CLOEXEC = 0x80000;
-    private static final MethodHandle SOCKETPAIR;
+    private static final MethodHandle SOCKETPAIR = bindSocketpair();
 
-    static {
+    @SuppressWarnings("restricted") // the signature mirrors socketpair(2)
+    private static MethodHandle bindSocketpair() {
         Linker linker = Linker.nativeLinker();
-        SOCKETPAIR = linker.downcallHandle(linker.defaultLookup().find("socketpair").orElseThrow(),
+        return linker.downcallHandle(linker.defaultLookup().find("socketpair").orElseThrow(),
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
     }
 
