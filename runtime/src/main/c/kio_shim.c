@@ -118,6 +118,43 @@ KIO_API int kio_ring_iowq_cpu(uint64_t ring_ptr, int cpu)
     return io_uring_register_iowq_aff(ring, sizeof(set), &set);
 }
 
+/*
+ * Registers count buffers for READ_FIXED / WRITE_FIXED; iovecs holds {base, len} pairs.
+ * The kernel pins their pages and charges them to RLIMIT_MEMLOCK unless CAP_IPC_LOCK.
+ */
+KIO_API int kio_register_buffers(uint64_t ring_ptr, const struct iovec *iovecs, unsigned count)
+{
+    struct io_uring *ring = (struct io_uring *)(uintptr_t)ring_ptr;
+    return io_uring_register_buffers(ring, iovecs, count);
+}
+
+KIO_API int kio_unregister_buffers(uint64_t ring_ptr)
+{
+    struct io_uring *ring = (struct io_uring *)(uintptr_t)ring_ptr;
+    return io_uring_unregister_buffers(ring);
+}
+
+/*
+ * Registers a provided-buffer ring (5.19+) of entries slots at ring_addr (page aligned) as
+ * buffer group bgid. Java fills the slots and moves the tail itself.
+ */
+KIO_API int kio_register_buf_ring(uint64_t ring_ptr, uint64_t ring_addr, unsigned entries, int bgid)
+{
+    struct io_uring *ring = (struct io_uring *)(uintptr_t)ring_ptr;
+    struct io_uring_buf_reg reg;
+    memset(&reg, 0, sizeof(reg));
+    reg.ring_addr = ring_addr;
+    reg.ring_entries = entries;
+    reg.bgid = (__u16)bgid;
+    return io_uring_register_buf_ring(ring, &reg, 0);
+}
+
+KIO_API int kio_unregister_buf_ring(uint64_t ring_ptr, int bgid)
+{
+    struct io_uring *ring = (struct io_uring *)(uintptr_t)ring_ptr;
+    return io_uring_unregister_buf_ring(ring, bgid);
+}
+
 /* Unmaps the rings and closes the ring fd; the kernel finishes outstanding work after this. */
 KIO_API void kio_ring_destroy(uint64_t ring_ptr)
 {

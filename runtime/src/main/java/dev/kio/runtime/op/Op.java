@@ -7,6 +7,7 @@ import dev.kio.OpCancelledException;
 import dev.kio.OpException;
 import dev.kio.OpTimedOutException;
 import dev.kio.runtime.ring.Opcode;
+import dev.kio.runtime.ring.Ring;
 import dev.kio.runtime.sys.Errno;
 
 /**
@@ -23,12 +24,18 @@ public final class Op implements dev.kio.Operation {
 
     int opcode;
     int sqeFlags;
+    int ioprio;
     int fd;
     long off;
     long addr;
     int len;
     int opFlags;
-    /** The memory this op names, kept reachable until the kernel is done with it. */
+    /** The SQE's {@code buf_index} (a registered buffer) or {@code buf_group} (a provided-buffer group). */
+    int bufIndex;
+    /**
+     * The memory this op names, kept reachable until the kernel is done with it; a {@link Loan}
+     * is also told when it is lent and returned.
+     */
     Object keepAlive;
     /** A second segment for ops that name two (a path and a statx buffer, two paths). */
     Object keepAliveToo;
@@ -123,6 +130,16 @@ public final class Op implements dev.kio.Operation {
     /** The completion's {@code IORING_CQE_F_*} flags. */
     public int cqeFlags() {
         return cqeFlags;
+    }
+
+    /** The provided buffer the kernel picked for this completion, or -1 when it picked none. */
+    public int bufferId() {
+        return (cqeFlags & Ring.CQE_F_BUFFER) != 0 ? cqeFlags >>> Ring.CQE_BUFFER_SHIFT : -1;
+    }
+
+    /** Whether the kernel will post more completions for this op (a multishot op still armed). */
+    public boolean hasMore() {
+        return (cqeFlags & Ring.CQE_F_MORE) != 0;
     }
 
     public Outcome outcome() {

@@ -92,6 +92,8 @@ public final class OpTable {
         op.state = OpState.PREPARED;
         op.opcode = opcode;
         op.sqeFlags = 0;
+        op.ioprio = 0;
+        op.bufIndex = 0;
         op.fd = -1;
         op.off = 0;
         op.addr = 0;
@@ -142,6 +144,9 @@ public final class OpTable {
     /** Recycles an op whose last CQE has arrived. */
     private void release(Op op) {
         owed--;
+        if (op.keepAlive instanceof Loan loan) {
+            loan.returned();
+        }
         recycle(op);
     }
 
@@ -170,6 +175,9 @@ public final class OpTable {
         op.waiter = waiter;
         op.pendingCqes = op.timeoutNanos > 0 ? 2 : 1;
         owed++;
+        if (op.keepAlive instanceof Loan loan) {
+            loan.lent();
+        }
         if (backlogHead != null || !tryPrep(op)) {
             op.state = OpState.QUEUED;
             if (backlogTail == null) {
@@ -194,7 +202,7 @@ public final class OpTable {
         if (op.timeoutNanos > 0) {
             flags |= Ring.SQE_IO_LINK;
         }
-        ring.prep(op.opcode, flags, 0, op.fd, op.off, op.addr, op.len, op.opFlags, userData, 0, 0, 0);
+        ring.prep(op.opcode, flags, op.ioprio, op.fd, op.off, op.addr, op.len, op.opFlags, userData, op.bufIndex, 0, 0);
         if (op.timeoutNanos > 0) {
             long ts = op.scratch.address() + 16;
             writeTimespec(op.scratch, 16, op.timeoutNanos);
@@ -377,6 +385,11 @@ public final class OpTable {
             }
         }
         return n;
+    }
+
+    /** The ring this table submits to. */
+    public Ring ring() {
+        return ring;
     }
 
     /** Ops not in the free list: prepared, queued, in the kernel, or waiting for a companion CQE. */

@@ -3,10 +3,13 @@ package dev.kio.runtime.op;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
+import dev.kio.runtime.buf.Buffer;
+import dev.kio.runtime.buf.ProvidedBuffers;
 import dev.kio.runtime.ring.Opcode;
 import dev.kio.runtime.sys.Native;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import dev.kio.runtime.ring.Ring;
 
 /**
  * Creates a worker's operations, one method per opcode, liburing style: each only describes
@@ -28,6 +31,8 @@ public final class Ops {
     public static final int STATX_BYTES = 256;
     private static final int NOP_INJECT_RESULT = 1;
     private static final int FSYNC_DATASYNC = 1;
+    /** IORING_RECV_MULTISHOT, in the SQE's ioprio. */
+    private static final int RECV_MULTISHOT = 1 << 1;
 
     private final OpTable table;
 
@@ -316,6 +321,87 @@ public final class Ops {
             }
         }
         throw new IllegalArgumentException("a path must end with a NUL byte within its segment " + path);
+    }
+
+    // Pooled buffers (dev.kio.runtime.buf): fixed reads and writes, and receives into provided buffers.
+
+    /**
+     * {@code IORING_OP_READ_FIXED} (5.1): {@link #read(int, MemorySegment, long, int, long) read}
+     * into a buffer registered with this ring, whose pages the kernel pinned once, at registration,
+     * rather than looking them up for every op.
+     * The buffer is lent to the kernel until the op's last completion: releasing it meanwhile is
+     * deferred.
+     *
+     * @throws IllegalArgumentException when {@code offset}/{@code length} fall outside the buffer,
+     *                                  or it is not registered with this ring
+     * @throws IllegalStateException    when the buffer was released
+     */
+    public Op readFixed(int fd, Buffer buffer, long offset, int length, long position) {
+        return fixed(Opcode.READ_FIXED, fd, buffer, offset, length, position);
+    }
+
+    /**
+     * {@code IORING_OP_WRITE_FIXED} (5.1): {@link #write(int, MemorySegment, long, int, long) write}
+     * from a buffer registered with this ring; lent like {@link #readFixed}.
+     */
+    public Op writeFixed(int fd, Buffer buffer, long offset, int length, long position) {
+        return fixed(Opcode.WRITE_FIXED, fd, buffer, offset, length, position);
+    }
+
+    /** Reads into a pooled buffer: {@link #readFixed} when it is registered with this ring, plain READ otherwise. */
+    public Op read(int fd, Buffer buffer, long offset, int length, long position) {
+        return buffer.isRegisteredWith(table.ring()) ? readFixed(fd, buffer, offset, length, position)
+                : lend(Opcode.READ, fd, buffer, offset, length, position);
+    }
+
+    /** Writes from a pooled buffer: {@link #writeFixed} when it is registered with this ring, plain WRITE otherwise. */
+    public Op write(int fd, Buffer buffer, long offset, int length, long position) {
+        return buffer.isRegisteredWith(table.ring()) ? writeFixed(fd, buffer, offset, length, position)
+                : lend(Opcode.WRITE, fd, buffer, offset, length, position);
+    }
+
+    /**
+     * {@code IORING_OP_RECV} with {@code IORING_RECV_MULTISHOT} (6.0) and
+     * {@code IOSQE_BUFFER_SELECT} from a provided-buffer ring (5.19): one SQE, then one completion
+     * per chunk received, each naming the buffer the kernel filled ({@link Op#bufferId()},
+     * {@link ProvidedBuffers#received(Op)}) and flagged {@link Op#hasMore()} while the receive
+     * stays armed. Its completions go to an {@link OpWaiter}, not to an awaiting frame; see
+     * {@link dev.kio.runtime.buf.MultishotReceive}, which re-arms it. It ends with 0 at end of
+     * stream or {@code -errno}: ENOBUFS (the group ran out of buffers; the unread data stays in
+     * the socket), ENOTSOCK, ECANCELED, EINVAL (kernel without multishot receive).
+     */
+    public Op recvMultishot(int fd, ProvidedBuffers group) {
+        if (!group.isRegisteredWith(table.ring())) {
+            throw new IllegalArgumentException(group + " is not registered with this worker's ring");
+        }
+        Op op = table.acquire(Opcode.RECV);
+        op.fd = fd;
+        op.sqeFlags = Ring.SQE_BUFFER_SELECT;
+        op.ioprio = RECV_MULTISHOT;
+        op.bufIndex = group.groupId();
+        op.keepAlive = group.receives();
+        return op;
+    }
+
+    private Op fixed(int opcode, int fd, Buffer buffer, long offset, int length, long position) {
+        if (!buffer.isRegisteredWith(table.ring())) {
+            throw new IllegalArgumentException(buffer + " is not registered with this worker's ring: "
+                    + Opcode.name(opcode) + " needs a registered buffer; read/write(fd, buffer, ...) takes any");
+        }
+        Op op = lend(opcode, fd, buffer, offset, length, position);
+        op.bufIndex = buffer.index();
+        return op;
+    }
+
+    private Op lend(int opcode, int fd, Buffer buffer, long offset, int length, long position) {
+        MemorySegment segment = buffer.segment();
+        if (offset < 0 || length < 0 || offset > segment.byteSize() - length) {
+            throw new IllegalArgumentException(Opcode.name(opcode) + "(fd " + fd + "): offset " + offset + " and length "
+                    + length + " fall outside " + buffer);
+        }
+        Op op = readWrite(opcode, fd, segment, offset, length, position);
+        op.keepAlive = buffer;
+        return op;
     }
 
     private static MemorySegment checked(MemorySegment segment, long offset, int length, boolean kernelWrites) {

@@ -10,6 +10,8 @@ public final class Opcode {
     public static final int READV = 1;
     public static final int WRITEV = 2;
     public static final int FSYNC = 3;
+    public static final int READ_FIXED = 4;
+    public static final int WRITE_FIXED = 5;
     public static final int TIMEOUT = 11;
     public static final int ASYNC_CANCEL = 14;
     public static final int LINK_TIMEOUT = 15;
@@ -19,6 +21,7 @@ public final class Opcode {
     public static final int STATX = 21;
     public static final int READ = 22;
     public static final int WRITE = 23;
+    public static final int RECV = 27;
     public static final int RENAMEAT = 35;
     public static final int UNLINKAT = 36;
     public static final int MKDIRAT = 37;
@@ -32,6 +35,9 @@ public final class Opcode {
     public static String name(int opcode) {
         return switch (opcode) {
             case NOP -> "nop";
+            case READ_FIXED -> "read_fixed";
+            case WRITE_FIXED -> "write_fixed";
+            case RECV -> "recv";
             case TIMEOUT -> "sleep";
             case ASYNC_CANCEL -> "cancel";
             case LINK_TIMEOUT -> "link_timeout";
@@ -56,10 +62,10 @@ public final class Opcode {
     /** The first Linux release that has the opcode. */
     public static String minimumKernel(int opcode) {
         return switch (opcode) {
-            case NOP, READV, WRITEV, FSYNC -> "5.1";
+            case NOP, READV, WRITEV, FSYNC, READ_FIXED, WRITE_FIXED -> "5.1";
             case TIMEOUT -> "5.4";
             case ASYNC_CANCEL, LINK_TIMEOUT -> "5.5";
-            case CLOSE, READ, WRITE, FALLOCATE, OPENAT, STATX -> "5.6";
+            case CLOSE, READ, WRITE, FALLOCATE, OPENAT, STATX, RECV -> "5.6";
             case RENAMEAT, UNLINKAT -> "5.11";
             case MKDIRAT -> "5.15";
             case MSG_RING -> "5.18";

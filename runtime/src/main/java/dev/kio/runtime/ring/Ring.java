@@ -40,8 +40,13 @@ public final class Ring implements AutoCloseable {
     /** IOSQE_* flags, byte 1 of an SQE. */
     public static final int SQE_IO_LINK = 1 << 2;
     public static final int SQE_ASYNC = 1 << 4;
+    /** IOSQE_BUFFER_SELECT: the kernel picks the buffer from the group in the SQE's buf_group. */
+    public static final int SQE_BUFFER_SELECT = 1 << 5;
     public static final int SQE_CQE_SKIP_SUCCESS = 1 << 6;
 
+    /** IORING_CQE_F_BUFFER: the kernel picked a provided buffer, whose id is in the upper 16 bits. */
+    public static final int CQE_F_BUFFER = 1;
+    public static final int CQE_BUFFER_SHIFT = 16;
     /** IORING_CQE_F_MORE: the operation will post more completions. */
     public static final int CQE_F_MORE = 1 << 1;
 
@@ -252,6 +257,52 @@ public final class Ring implements AutoCloseable {
         s.set(JAVA_LONG, base + 48, addr3);
         s.set(JAVA_LONG, base + 56, 0L);
         sqTail++;
+    }
+
+    /**
+     * Registers buffers for {@code READ_FIXED}/{@code WRITE_FIXED} ({@code IORING_REGISTER_BUFFERS},
+     * 5.1): {@code iovecs} holds {@code count} {@code {base, len}} pairs; buffer {@code i} is then
+     * index {@code i} in an SQE's {@code buf_index}. A ring holds one such table at a time.
+     *
+     * @return 0, or {@code -errno}: ENOMEM (over {@code RLIMIT_MEMLOCK} without CAP_IPC_LOCK),
+     *         EBUSY (a table is registered already), EFAULT, EINVAL
+     */
+    public int registerBuffers(MemorySegment iovecs, int count) {
+        checkOpen();
+        return Native.registerBuffers(ringPtr, iovecs, count);
+    }
+
+    public int unregisterBuffers() {
+        checkOpen();
+        return Native.unregisterBuffers(ringPtr);
+    }
+
+    /**
+     * Registers a provided-buffer ring ({@code IORING_REGISTER_PBUF_RING}, 5.19) of
+     * {@code entries} slots at {@code address}, page aligned, as buffer group {@code groupId}.
+     *
+     * @return 0, or {@code -errno}: EINVAL (kernel too old, bad size or alignment), EEXIST (the
+     *         group is taken), ENOMEM
+     */
+    public int registerBufRing(long address, int entries, int groupId) {
+        checkOpen();
+        return Native.registerBufRing(ringPtr, address, entries, groupId);
+    }
+
+    public int unregisterBufRing(int groupId) {
+        checkOpen();
+        return Native.unregisterBufRing(ringPtr, groupId);
+    }
+
+    /** Whether {@link #close()} has run: registrations are gone with the ring then. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the ring is closed");
+        }
     }
 
     /**

@@ -36,6 +36,10 @@ public final class Native {
     private static final MethodHandle RING_PROBE;
     private static final MethodHandle RING_IOWQ_CPU;
     private static final MethodHandle RING_DESTROY;
+    private static final MethodHandle REGISTER_BUFFERS;
+    private static final MethodHandle UNREGISTER_BUFFERS;
+    private static final MethodHandle REGISTER_BUF_RING;
+    private static final MethodHandle UNREGISTER_BUF_RING;
     private static final MethodHandle ENTER;
     private static final MethodHandle ENTER_TIMEOUT;
     private static final MethodHandle SET_AFFINITY;
@@ -61,6 +65,13 @@ public final class Native {
         RING_PROBE = bind(linker, lib, "kio_ring_probe", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT));
         RING_IOWQ_CPU = bind(linker, lib, "kio_ring_iowq_cpu", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT));
         RING_DESTROY = bind(linker, lib, "kio_ring_destroy", FunctionDescriptor.ofVoid(JAVA_LONG));
+        REGISTER_BUFFERS = bind(linker, lib, "kio_register_buffers",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT));
+        UNREGISTER_BUFFERS = bind(linker, lib, "kio_unregister_buffers", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+        REGISTER_BUF_RING = bind(linker, lib, "kio_register_buf_ring",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT));
+        UNREGISTER_BUF_RING = bind(linker, lib, "kio_unregister_buf_ring",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT));
         ENTER = bind(linker, lib, "kio_enter", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
         ENTER_TIMEOUT = bind(linker, lib, "kio_enter_timeout",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
@@ -188,6 +199,40 @@ public final class Native {
     public static void ringDestroy(long ring) {
         try {
             RING_DESTROY.invokeExact(ring);
+        } catch (Throwable t) {
+            throw broken(t);
+        }
+    }
+
+    /** Registers {@code count} buffers, described by {@code {base, len}} pairs in {@code iovecs}, for fixed I/O. */
+    public static int registerBuffers(long ring, MemorySegment iovecs, int count) {
+        try {
+            return (int) REGISTER_BUFFERS.invokeExact(ring, iovecs, count);
+        } catch (Throwable t) {
+            throw broken(t);
+        }
+    }
+
+    public static int unregisterBuffers(long ring) {
+        try {
+            return (int) UNREGISTER_BUFFERS.invokeExact(ring);
+        } catch (Throwable t) {
+            throw broken(t);
+        }
+    }
+
+    /** Registers the provided-buffer ring of {@code entries} slots at {@code ringAddress} as group {@code groupId}. */
+    public static int registerBufRing(long ring, long ringAddress, int entries, int groupId) {
+        try {
+            return (int) REGISTER_BUF_RING.invokeExact(ring, ringAddress, entries, groupId);
+        } catch (Throwable t) {
+            throw broken(t);
+        }
+    }
+
+    public static int unregisterBufRing(long ring, int groupId) {
+        try {
+            return (int) UNREGISTER_BUF_RING.invokeExact(ring, groupId);
         } catch (Throwable t) {
             throw broken(t);
         }

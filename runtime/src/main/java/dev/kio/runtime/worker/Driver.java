@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 
+import dev.kio.runtime.buf.BufferPool;
 import dev.kio.runtime.msg.MpscQueue;
 import dev.kio.runtime.op.Op;
 import dev.kio.runtime.op.OpTable;
@@ -47,6 +48,7 @@ final class Driver implements Ring.CqeHandler, OpWaiter {
     private final int eventFd;
     private final MemorySegment wakeBuffer;
     private final boolean msgRing;
+    private BufferPool buffers;
     private boolean stopping;
     private long turns;
     private long wakeups;
@@ -76,6 +78,13 @@ final class Driver implements Ring.CqeHandler, OpWaiter {
             throw e;
         }
         return new Driver(worker, ring, Arena.ofConfined(), efd, initialOps);
+    }
+
+    BufferPool buffers() {
+        if (buffers == null) {
+            buffers = BufferPool.open(ring, BufferPool.Config.defaults());
+        }
+        return buffers;
     }
 
     int eventFd() {
@@ -205,6 +214,10 @@ final class Driver implements Ring.CqeHandler, OpWaiter {
         }
         worker.markTerminated();
         int owed = table.owed();
+        if (buffers != null) {
+            // Freed now only if no buffer is lent; otherwise the kernel may still write it: kept.
+            buffers.close();
+        }
         Native.close(eventFd);
         ring.close();
         if (owed == 0) {

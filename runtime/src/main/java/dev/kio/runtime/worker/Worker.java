@@ -6,6 +6,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 
 import dev.kio.Task;
+import dev.kio.runtime.buf.BufferPool;
 import dev.kio.runtime.msg.MpscQueue;
 import dev.kio.runtime.op.Op;
 import dev.kio.runtime.op.OpWaiter;
@@ -115,6 +116,14 @@ public final class Worker {
     /** The worker's op factory. Only the worker's own thread may use it. */
     public Ops ops() {
         return driver().ops;
+    }
+
+    /**
+     * The worker's buffer pool, set up with {@link BufferPool.Config#defaults()} on first use
+     * (a worker that never asks pins no memory). Only on the worker's thread.
+     */
+    public BufferPool buffers() {
+        return driver().buffers();
     }
 
     /** The set-up flags, features and probe of this worker's ring. Only on the worker's thread. */

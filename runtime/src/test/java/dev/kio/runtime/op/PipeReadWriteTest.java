@@ -160,7 +160,7 @@ class PipeReadWriteTest {
                     () -> h.ops.read(pipe[0], heap, 0, 16, Ops.CURRENT_POSITION));
             assertTrue(e.getMessage().contains("native"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> h.ops.write(pipe[1], heap, 0, 16, Ops.CURRENT_POSITION));
-            assertThrows(NullPointerException.class, () -> h.ops.read(pipe[0], null, 0, 16, Ops.CURRENT_POSITION));
+            assertThrows(NullPointerException.class, () -> h.ops.read(pipe[0], (MemorySegment) null, 0, 16, Ops.CURRENT_POSITION));
             MemorySegment readOnly = h.arena.allocate(16).asReadOnly();
             assertThrows(IllegalArgumentException.class,
                     () -> h.ops.read(pipe[0], readOnly, 0, 16, Ops.CURRENT_POSITION),
