@@ -2,20 +2,16 @@ package dev.kio.runtime.buf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import dev.kio.runtime.ring.ChildJvm;
 import dev.kio.runtime.ring.FdLeakCheck;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -44,35 +40,13 @@ class RegistrationRefusedTest {
 
     /** Runs {@link RegistrationRefusedChild} under {@code ulimit -l 64}, dropping CAP_IPC_LOCK when this process has it. */
     private static Map<String, String> child() throws Exception {
-        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", "ulimit -l 64 && exec \"$@\"", "sh"));
+        List<String> wrapper = new ArrayList<>();
         if (hasIpcLock()) {
             assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")),
                     "this process has CAP_IPC_LOCK, which lifts the memlock limit, and no setpriv to drop it");
-            command.addAll(List.of("/usr/bin/setpriv", "--bounding-set", "-ipc_lock", "--inh-caps", "-ipc_lock"));
+            wrapper.addAll(List.of("/usr/bin/setpriv", "--bounding-set", "-ipc_lock", "--inh-caps", "-ipc_lock"));
         }
-        command.add(ProcessHandle.current().info().command().orElseThrow());
-        command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-cp",
-                System.getProperty("java.class.path"), RegistrationRefusedChild.class.getName()));
-        Process p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectErrorStream(true).start();
-        String output;
-        try (InputStream in = p.getInputStream()) {
-            output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail("the child JVM did not finish: " + output);
-        }
-        assertEquals(0, p.exitValue(), () -> "the child JVM failed: " + output);
-        Map<String, String> lines = new HashMap<>();
-        lines.put("LOG", output);
-        for (String line : output.split("\n")) {
-            int space = line.indexOf(' ');
-            if (space > 0 && line.substring(0, space).matches("[A-Z]+")) {
-                lines.put(line.substring(0, space), line.substring(space + 1));
-            }
-        }
-        return lines;
+        return ChildJvm.run("ulimit -l 64", wrapper, RegistrationRefusedChild.class);
     }
 
     private static boolean hasIpcLock() throws Exception {

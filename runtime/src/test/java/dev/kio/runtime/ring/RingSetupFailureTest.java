@@ -3,18 +3,11 @@ package dev.kio.runtime.ring;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -36,7 +29,7 @@ class RingSetupFailureTest {
 
     @Test
     void runningOutOfFileDescriptorsFailsWithEmfileAndSaysToRaiseTheLimit() throws Exception {
-        Map<String, String> out = child("ulimit -n 256", "exhaust-fds");
+        Map<String, String> out = ChildJvm.run("ulimit -n 256", List.of(), RingSetupChild.class, "exhaust-fds");
         assertEquals("EMFILE", out.get("ERRNO"), out::toString);
         assertTrue(out.get("REASON").contains("out of file descriptors"), out::toString);
         assertTrue(out.get("FIX").contains("ulimit -n"), out::toString);
@@ -49,7 +42,7 @@ class RingSetupFailureTest {
      */
     @Test
     void memlockLimitTooLowForTheRingsFailsWithEnomemNamingTheLimit() throws Exception {
-        Map<String, String> out = child("ulimit -l 0", "open");
+        Map<String, String> out = ChildJvm.run("ulimit -l 0", List.of(), RingSetupChild.class, "open");
         assumeTrue(!out.containsKey("OPENED"), "this kernel (" + System.getProperty("os.version")
                 + ") opened a ring with RLIMIT_MEMLOCK 0: it does not charge ring memory to the memlock limit");
         assertEquals("ENOMEM", out.get("ERRNO"), out::toString);
@@ -92,47 +85,8 @@ class RingSetupFailureTest {
 
     /** The child's answer when a seccomp filter makes io_uring_setup fail with {@code errno}. */
     private static Map<String, String> childUnderSeccomp(int errno) throws Exception {
-        Map<String, String> out = child(null, "seccomp", String.valueOf(errno));
+        Map<String, String> out = ChildJvm.run(null, List.of(), RingSetupChild.class, "seccomp", String.valueOf(errno));
         assumeTrue(!out.containsKey("SKIP"), () -> "no seccomp filter could be installed: " + out.get("SKIP"));
         return out;
-    }
-
-    /**
-     * Runs {@link RingSetupChild} with {@code args} in a new JVM, after the shell command
-     * {@code limit} (e.g. {@code ulimit -n 256}) when not null, and returns its {@code KEY value}
-     * lines.
-     */
-    private static Map<String, String> child(String limit, String... args)
-            throws IOException, InterruptedException, URISyntaxException {
-        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", (limit == null ? "" : limit + " && ")
-                + "exec \"$@\"", "sh"));
-        command.add(ProcessHandle.current().info().command().orElseThrow());
-        command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-                "-cp", classDir(RingSetupChild.class) + ":" + classDir(Ring.class), RingSetupChild.class.getName()));
-        command.addAll(List.of(args));
-        // Only the child's output is piped, and that pipe is closed here: FdLeakCheck counts it.
-        Process p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectErrorStream(true).start();
-        String output;
-        try (InputStream in = p.getInputStream()) {
-            output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail("the child JVM did not finish: " + output);
-        }
-        assertEquals(0, p.exitValue(), () -> "the child JVM failed: " + output);
-        Map<String, String> lines = new HashMap<>();
-        for (String line : output.split("\n")) {
-            int space = line.indexOf(' ');
-            if (space > 0 && line.substring(0, space).matches("[A-Z]+")) {
-                lines.put(line.substring(0, space), line.substring(space + 1));
-            }
-        }
-        return lines;
-    }
-
-    private static String classDir(Class<?> type) throws URISyntaxException {
-        return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     }
 }
