@@ -32,6 +32,8 @@ public final class Op implements dev.kio.Operation {
     int opFlags;
     /** The SQE's {@code buf_index} (a registered buffer) or {@code buf_group} (a provided-buffer group). */
     int bufIndex;
+    /** The SQE's {@code splice_fd_in}: the fd a splice reads from (0 for every other op). */
+    int spliceFdIn;
     /**
      * The memory this op names, kept reachable until the kernel is done with it; a {@link Loan}
      * is also told when it is lent and returned.
@@ -47,6 +49,11 @@ public final class Op implements dev.kio.Operation {
     int pendingCqes;
     /** Its link timeout's CQE is still owed: only then does a LINK_TIMEOUT CQE for this slot count. */
     boolean linkTimeoutOwed;
+    /**
+     * A zero-copy send's notification CQE ({@code IORING_CQE_F_NOTIF}) is still owed: its waiter
+     * has had the result, but the kernel may still read the memory, which stays lent until then.
+     */
+    boolean notificationOwed;
     boolean cancelRequested;
     int result;
     int cqeFlags;
