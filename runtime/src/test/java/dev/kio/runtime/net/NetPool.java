@@ -173,4 +173,78 @@ final class NetPool implements AutoCloseable {
             return await(op);
         }
     }
+
+    /** A server that runs {@code steps} as the session of each connection, reporting to {@link #outcomes}. */
+    TcpServer scriptServer(SocketAddress address, SocketOptions options, Script.Step... steps) throws Exception {
+        return TcpServer.start(pool, address, options, conn -> new Script(conn, java.util.List.of(steps), outcomes));
+    }
+
+    /**
+     * A session that awaits each step's op or task in turn, then closes the connection (also after
+     * a failure) and reports the list of results (an op's count, a task's value or null), or the
+     * exception that ended it.
+     */
+    static final class Script extends Frame<Void> {
+        /** One step: an {@link Operation} or a {@link Task} on the connection. */
+        interface Step {
+            Object start(Conn conn);
+        }
+
+        private final Conn conn;
+        private final java.util.List<Step> steps;
+        private final BlockingQueue<Object> outcomes;
+        private final java.util.List<Object> results = new java.util.ArrayList<>();
+        private Object pending;
+        private int next;
+        private Throwable failure;
+        private boolean closing;
+
+        Script(Conn conn, java.util.List<Step> steps, BlockingQueue<Object> outcomes) {
+            this.conn = conn;
+            this.steps = steps;
+            this.outcomes = outcomes;
+        }
+
+        @Override
+        protected void step() throws Throwable {
+            while (true) {
+                if (state == 1) {
+                    state = 0;
+                    if (closing) {
+                        outcomes.add(failure != null ? failure : results);
+                        done();
+                        return;
+                    }
+                    try {
+                        results.add(pending instanceof Task<?> t ? resultOf(t) : (Object) result());
+                    } catch (Throwable t) {
+                        failure = t;
+                        next = steps.size();
+                    }
+                }
+                boolean suspended;
+                try {
+                    if (next < steps.size()) {
+                        pending = steps.get(next++).start(conn);
+                    } else {
+                        closing = true;
+                        pending = conn.close();
+                    }
+                    state = 1;
+                    suspended = pending instanceof Task<?> t ? await(t) : await((Operation) pending);
+                } catch (Throwable t) {
+                    if (closing) {
+                        throw t;
+                    }
+                    failure = t;
+                    next = steps.size();
+                    state = 0;
+                    continue;
+                }
+                if (suspended) {
+                    return;
+                }
+            }
+        }
+    }
 }
