@@ -13,16 +13,15 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 /** Socket set-up through plain system calls (socket, setsockopt, bind, listen), which never block. */
 final class Sockets {
     static final int SOCK_STREAM = 1;
-    static final int SOCK_DGRAM = 2;
     static final int SOCK_CLOEXEC = 0x80000;
     static final int SHUT_RD = 0;
     static final int SHUT_WR = 1;
     static final int MSG_NOSIGNAL = 0x4000;
     private static final int SOL_SOCKET = 1;
     private static final int SO_REUSEADDR = 2;
-    private static final int SO_SNDBUF = 7;
-    private static final int SO_RCVBUF = 8;
-    private static final int SO_KEEPALIVE = 9;
+    static final int SO_SNDBUF = 7;
+    static final int SO_RCVBUF = 8;
+    static final int SO_KEEPALIVE = 9;
     private static final int SO_LINGER = 13;
     private static final int SO_REUSEPORT = 15;
     private static final int IPPROTO_TCP = 6;
@@ -56,7 +55,7 @@ final class Sockets {
         }
     }
 
-    /** An int socket option at level SOL_SOCKET, e.g. for checks: its value or {@code -errno}. */
+    /** An int socket option at level SOL_SOCKET: its value or {@code -errno}. */
     static int socketOption(int fd, int name) {
         return Native.getsockopt(fd, SOL_SOCKET, name);
     }

@@ -35,8 +35,6 @@ public final class Ops {
     private static final int RECV_MULTISHOT = 1 << 1;
     /** IORING_ACCEPT_MULTISHOT, in the SQE's ioprio. */
     private static final int ACCEPT_MULTISHOT = 1;
-    /** {@code sizeof(struct msghdr)} on 64-bit Linux. */
-    public static final int MSGHDR_BYTES = 56;
 
     private final OpTable table;
 
@@ -530,37 +528,6 @@ public final class Ops {
     }
 
     /**
-     * {@code IORING_OP_SENDMSG} (5.3): sendmsg(2) of the {@code struct msghdr} in {@code msghdr},
-     * whose name, iovecs and data must stay valid until completion: {@code keepAlive} holds them
-     * (e.g. the object that owns that memory). Result is the count. Errors as {@link #send}, and
-     * EDESTADDRREQ, EMSGSIZE (a datagram too large), EAFNOSUPPORT.
-     */
-    public Op sendmsg(int fd, MemorySegment msghdr, int flags, Object keepAlive) {
-        return message(Opcode.SENDMSG, fd, msghdr, flags, keepAlive, false);
-    }
-
-    /**
-     * {@code IORING_OP_RECVMSG} (5.3): recvmsg(2) into the {@code struct msghdr} in
-     * {@code msghdr}; the kernel writes the sender's address into its name and updates its
-     * {@code msg_namelen} and {@code msg_flags}. Result is the count. Errors as {@link #recv}.
-     */
-    public Op recvmsg(int fd, MemorySegment msghdr, int flags, Object keepAlive) {
-        return message(Opcode.RECVMSG, fd, msghdr, flags, keepAlive, true);
-    }
-
-    private Op message(int opcode, int fd, MemorySegment msghdr, int flags, Object keepAlive, boolean kernelWrites) {
-        checked(msghdr, 0, MSGHDR_BYTES, kernelWrites);
-        Op op = table.acquire(opcode);
-        op.fd = fd;
-        op.addr = msghdr.address();
-        op.len = 1;
-        op.opFlags = flags;
-        op.keepAlive = keepAlive;
-        op.keepAliveToo = msghdr;
-        return op;
-    }
-
-    /**
      * {@code IORING_OP_SHUTDOWN} (5.11): shuts down the reading ({@code SHUT_RD}), writing
      * ({@code SHUT_WR}) or both halves of socket {@code fd}; result 0. Errors: ENOTCONN, ENOTSOCK.
      */
@@ -568,23 +535,6 @@ public final class Ops {
         Op op = table.acquire(Opcode.SHUTDOWN);
         op.fd = fd;
         op.len = how;
-        return op;
-    }
-
-    /**
-     * {@code IORING_OP_SPLICE} (5.7): moves up to {@code length} bytes from {@code fdIn} to
-     * {@code fdOut} inside the kernel, as splice(2); one of them must be a pipe. Offsets are
-     * {@link #CURRENT_POSITION} for a pipe or socket. Result is the count, 0 at end of input.
-     * Errors: EINVAL (neither is a pipe, or an offset on a pipe), EBADF, EPIPE.
-     */
-    public Op splice(int fdIn, long offsetIn, int fdOut, long offsetOut, int length, int flags) {
-        Op op = table.acquire(Opcode.SPLICE);
-        op.fd = fdOut;
-        op.off = offsetOut;
-        op.addr = offsetIn;
-        op.spliceFdIn = fdIn;
-        op.len = length;
-        op.opFlags = flags;
         return op;
     }
 

@@ -109,6 +109,26 @@ class TcpEchoTest {
         }
     }
 
+    /** Options are set on every accepted connection: keep-alive on, and a receive buffer at least the size asked for. */
+    @Test
+    void socketOptionsAreSetOnAcceptedConnections() throws Exception {
+        SocketOptions options = SocketOptions.defaults().withKeepAlive(true).withReceiveBuffer(32 * 1024)
+                .withSendBuffer(32 * 1024);
+        try (TcpServer server = TcpServer.start(net.pool, NetPool.LOOPBACK, options, conn -> {
+            net.outcomes.add(new int[] {Sockets.socketOption(conn.fd(), Sockets.SO_KEEPALIVE),
+                Sockets.socketOption(conn.fd(), Sockets.SO_RCVBUF), Sockets.socketOption(conn.fd(), Sockets.SO_SNDBUF)});
+            return new NetPool.Echo(conn, 0, net.outcomes);
+        }); Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+            int[] set = (int[]) net.nextOutcome();
+            assertEquals(1, set[0], "SO_KEEPALIVE");
+            // The kernel doubles the size asked for, to leave room for its bookkeeping.
+            assertTrue(set[1] >= 32 * 1024 && set[2] >= 32 * 1024, () -> "SO_RCVBUF " + set[1] + ", SO_SNDBUF " + set[2]);
+            s.shutdownOutput();
+            assertEquals(-1, s.getInputStream().read());
+            assertEquals(0L, net.nextOutcome());
+        }
+    }
+
     /** Connect, sendAll, shutdownOutput, recvExactly, then a receive that sees end of stream, close. */
     static final class Client extends Frame<String[]> {
         private final SocketAddress address;
