@@ -47,6 +47,11 @@ public final class Op implements dev.kio.Operation {
     int pendingCqes;
     /** Its link timeout's CQE is still owed: only then does a LINK_TIMEOUT CQE for this slot count. */
     boolean linkTimeoutOwed;
+    /**
+     * A zero-copy send's notification CQE ({@code IORING_CQE_F_NOTIF}) is still owed: its waiter
+     * has had the result, but the kernel may still read the memory, which stays lent until then.
+     */
+    boolean notificationOwed;
     boolean cancelRequested;
     int result;
     int cqeFlags;

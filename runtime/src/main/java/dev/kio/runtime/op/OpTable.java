@@ -22,6 +22,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class OpTable {
     private static final int SCRATCH_BYTES = 32;
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
+    /** IORING_CQE_F_NOTIF: a zero-copy send's notification that the kernel is done with the memory. */
+    static final int CQE_F_NOTIF = 1 << 3;
 
     private final Ring ring;
     /**
@@ -102,6 +104,7 @@ public final class OpTable {
         op.timeoutNanos = 0;
         op.cancelRequested = false;
         op.linkTimeoutOwed = false;
+        op.notificationOwed = false;
         active++;
         return op;
     }
@@ -281,6 +284,13 @@ public final class OpTable {
             return;
         }
         if (op.state == OpState.COMPLETED) {
+            if ((flags & CQE_F_NOTIF) != 0 && op.notificationOwed) {
+                op.notificationOwed = false;
+                if (--op.pendingCqes == 0) {
+                    release(op);
+                }
+                return;
+            }
             stale++;
             return;
         }
@@ -293,6 +303,13 @@ public final class OpTable {
 
     private void deliver(Op op, int res, int flags) {
         boolean more = (flags & Ring.CQE_F_MORE) != 0;
+        if (more && op.opcode == Opcode.SEND_ZC) {
+            // The send's result, which ends it for its waiter; the notification CQE still to come
+            // keeps the op, and the memory it lends, until the kernel no longer reads it.
+            more = false;
+            op.notificationOwed = true;
+            op.pendingCqes++;
+        }
         op.cqeFlags = flags;
         classify(op, res);
         if (!more) {

@@ -33,6 +33,8 @@ public final class Ops {
     private static final int FSYNC_DATASYNC = 1;
     /** IORING_RECV_MULTISHOT, in the SQE's ioprio. */
     private static final int RECV_MULTISHOT = 1 << 1;
+    /** IORING_ACCEPT_MULTISHOT, in the SQE's ioprio. */
+    private static final int ACCEPT_MULTISHOT = 1;
 
     private final OpTable table;
 
@@ -401,6 +403,138 @@ public final class Ops {
         }
         Op op = readWrite(opcode, fd, segment, offset, length, position);
         op.keepAlive = buffer;
+        return op;
+    }
+
+    // Sockets (dev.kio.runtime.net). Socket set-up that never blocks (bind, listen, setsockopt,
+    // getsockname) is a plain system call in sys.Native, not an op.
+
+    /**
+     * {@code IORING_OP_SOCKET} (5.19): a new socket, as socket(2) with {@code type} (which may
+     * carry {@code SOCK_CLOEXEC}/{@code SOCK_NONBLOCK}); result is its fd. Errors: EMFILE/ENFILE,
+     * EAFNOSUPPORT, EPROTONOSUPPORT, EINVAL.
+     *
+     * <p>On a kernel whose ring lacks the opcode this does not fail: it calls socket(2) at once,
+     * which never blocks, and returns a {@linkplain #ready ready} op with its result.
+     */
+    public Op socket(int domain, int type, int protocol) {
+        if (!table.supports(Opcode.SOCKET)) {
+            return ready(Native.socket(domain, type, protocol));
+        }
+        Op op = table.acquire(Opcode.SOCKET);
+        op.fd = domain;
+        op.off = type;
+        op.len = protocol;
+        return op;
+    }
+
+    /**
+     * {@code IORING_OP_CONNECT} (5.5): connects socket {@code fd} to the {@code length}-byte
+     * socket address in {@code address}; result 0. Errors: ECONNREFUSED, ENETUNREACH/EHOSTUNREACH,
+     * ETIMEDOUT (the kernel gave up; a {@link Op#timeout} ends it sooner), EADDRNOTAVAIL,
+     * EISCONN, ENOENT/EACCES (a Unix socket path).
+     */
+    public Op connect(int fd, MemorySegment address, int length) {
+        checked(address, 0, length, false);
+        Op op = table.acquire(Opcode.CONNECT);
+        op.fd = fd;
+        op.addr = address.address();
+        op.off = length;
+        op.keepAlive = address;
+        return op;
+    }
+
+    /**
+     * {@code IORING_OP_ACCEPT} (5.5): the next connection on listening socket {@code fd}, with
+     * accept4(2)'s {@code flags} ({@code SOCK_CLOEXEC}); result is its fd. The peer's address is
+     * not asked for: it is read with getpeername(2) when, and only when, someone wants it.
+     * Errors: EMFILE/ENFILE (out of descriptors: the connection waits in the backlog), EINVAL
+     * (not listening), ENOTSOCK, ECONNABORTED.
+     */
+    public Op accept(int fd, int flags) {
+        Op op = table.acquire(Opcode.ACCEPT);
+        op.fd = fd;
+        op.opFlags = flags;
+        return op;
+    }
+
+    /**
+     * {@link #accept} with {@code IORING_ACCEPT_MULTISHOT} (5.19): one SQE, then one completion per
+     * connection, each flagged {@link Op#hasMore()} while it stays armed; its completions go to an
+     * {@link OpWaiter}. An error (EMFILE, ...) ends it: re-arm to continue.
+     */
+    public Op acceptMultishot(int fd, int flags) {
+        Op op = accept(fd, flags);
+        op.ioprio = ACCEPT_MULTISHOT;
+        return op;
+    }
+
+    /**
+     * {@code IORING_OP_RECV} (5.6): receives up to {@code length} bytes from socket {@code fd} into
+     * {@code segment} at {@code offset}, with recv(2)'s {@code flags}; result is the count, 0 when
+     * the peer shut down its sending half (or {@code length} is 0). Errors: ECONNRESET, ENOTCONN,
+     * ENOTSOCK, ECANCELED.
+     */
+    public Op recv(int fd, MemorySegment segment, long offset, int length, int flags) {
+        return socketIo(Opcode.RECV, fd, checked(segment, offset, length, true), offset, length, flags);
+    }
+
+    /**
+     * {@code IORING_OP_SEND} (5.6): sends up to {@code length} bytes of {@code segment} from
+     * {@code offset} on socket {@code fd}, with send(2)'s {@code flags} (add {@code MSG_NOSIGNAL}
+     * to get EPIPE rather than SIGPIPE); result is the count, possibly short. Errors: EPIPE,
+     * ECONNRESET, ENOTCONN, EMSGSIZE.
+     */
+    public Op send(int fd, MemorySegment segment, long offset, int length, int flags) {
+        return socketIo(Opcode.SEND, fd, checked(segment, offset, length, false), offset, length, flags);
+    }
+
+    /**
+     * {@code IORING_OP_SEND_ZC} (6.0): {@link #send} without copying the data into the kernel.
+     * The op completes for its waiter with the count; the kernel may read {@code segment} until a
+     * second, notification CQE, and until then the op, and the memory it keeps reachable, is not
+     * recycled. Errors as {@link #send}, and EOPNOTSUPP where the socket cannot send from user
+     * memory (then no notification follows).
+     */
+    public Op sendZc(int fd, MemorySegment segment, long offset, int length, int flags) {
+        return socketIo(Opcode.SEND_ZC, fd, checked(segment, offset, length, false), offset, length, flags);
+    }
+
+    /** {@link #recv} into a pooled buffer, lent to the kernel until the op's last completion. */
+    public Op recv(int fd, Buffer buffer, long offset, int length, int flags) {
+        return lendSocket(Opcode.RECV, fd, buffer, offset, length, flags);
+    }
+
+    /** {@link #send} from a pooled buffer, lent to the kernel until the op's last completion. */
+    public Op send(int fd, Buffer buffer, long offset, int length, int flags) {
+        return lendSocket(Opcode.SEND, fd, buffer, offset, length, flags);
+    }
+
+    /** {@link #sendZc} from a pooled buffer, lent to the kernel until the notification CQE. */
+    public Op sendZc(int fd, Buffer buffer, long offset, int length, int flags) {
+        return lendSocket(Opcode.SEND_ZC, fd, buffer, offset, length, flags);
+    }
+
+    private Op lendSocket(int opcode, int fd, Buffer buffer, long offset, int length, int flags) {
+        Op op = lend(opcode, fd, buffer, offset, length, 0);
+        op.opFlags = flags;
+        return op;
+    }
+
+    private Op socketIo(int opcode, int fd, MemorySegment segment, long offset, int length, int flags) {
+        Op op = readWrite(opcode, fd, segment, offset, length, 0);
+        op.opFlags = flags;
+        return op;
+    }
+
+    /**
+     * {@code IORING_OP_SHUTDOWN} (5.11): shuts down the reading ({@code SHUT_RD}), writing
+     * ({@code SHUT_WR}) or both halves of socket {@code fd}; result 0. Errors: ENOTCONN, ENOTSOCK.
+     */
+    public Op shutdown(int fd, int how) {
+        Op op = table.acquire(Opcode.SHUTDOWN);
+        op.fd = fd;
+        op.len = how;
         return op;
     }
 

@@ -13,19 +13,25 @@ public final class Opcode {
     public static final int READ_FIXED = 4;
     public static final int WRITE_FIXED = 5;
     public static final int TIMEOUT = 11;
+    public static final int ACCEPT = 13;
     public static final int ASYNC_CANCEL = 14;
     public static final int LINK_TIMEOUT = 15;
+    public static final int CONNECT = 16;
     public static final int FALLOCATE = 17;
     public static final int OPENAT = 18;
     public static final int CLOSE = 19;
     public static final int STATX = 21;
     public static final int READ = 22;
     public static final int WRITE = 23;
+    public static final int SEND = 26;
     public static final int RECV = 27;
+    public static final int SHUTDOWN = 34;
     public static final int RENAMEAT = 35;
     public static final int UNLINKAT = 36;
     public static final int MKDIRAT = 37;
     public static final int MSG_RING = 40;
+    public static final int SOCKET = 45;
+    public static final int SEND_ZC = 47;
     public static final int FTRUNCATE = 55;
 
     private Opcode() {
@@ -55,6 +61,12 @@ public final class Opcode {
             case UNLINKAT -> "unlinkat";
             case MKDIRAT -> "mkdirat";
             case FTRUNCATE -> "ftruncate";
+            case ACCEPT -> "accept";
+            case CONNECT -> "connect";
+            case SEND -> "send";
+            case SHUTDOWN -> "shutdown";
+            case SOCKET -> "socket";
+            case SEND_ZC -> "send_zc";
             default -> "op" + opcode;
         };
     }
@@ -64,11 +76,13 @@ public final class Opcode {
         return switch (opcode) {
             case NOP, READV, WRITEV, FSYNC, READ_FIXED, WRITE_FIXED -> "5.1";
             case TIMEOUT -> "5.4";
-            case ASYNC_CANCEL, LINK_TIMEOUT -> "5.5";
-            case CLOSE, READ, WRITE, FALLOCATE, OPENAT, STATX, RECV -> "5.6";
-            case RENAMEAT, UNLINKAT -> "5.11";
+            case ASYNC_CANCEL, LINK_TIMEOUT, ACCEPT, CONNECT -> "5.5";
+            case CLOSE, READ, WRITE, FALLOCATE, OPENAT, STATX, RECV, SEND -> "5.6";
+            case RENAMEAT, UNLINKAT, SHUTDOWN -> "5.11";
             case MKDIRAT -> "5.15";
             case MSG_RING -> "5.18";
+            case SOCKET -> "5.19";
+            case SEND_ZC -> "6.0";
             case FTRUNCATE -> "6.9";
             default -> "unknown";
         };

@@ -19,12 +19,19 @@ public final class Errno {
     public static final int EINVAL = 22;
     public static final int ENFILE = 23;
     public static final int EMFILE = 24;
+    public static final int EPIPE = 32;
     public static final int ENOSYS = 38;
     public static final int ENOTEMPTY = 39;
     public static final int ETIME = 62;
     public static final int EBADFD = 77;
     public static final int EOPNOTSUPP = 95;
+    public static final int ENETUNREACH = 101;
     public static final int ECONNRESET = 104;
+    public static final int ENOBUFS = 105;
+    public static final int ENOTCONN = 107;
+    public static final int ETIMEDOUT = 110;
+    public static final int ECONNREFUSED = 111;
+    public static final int EHOSTUNREACH = 113;
     public static final int EALREADY = 114;
     public static final int ECANCELED = 125;
 

@@ -51,6 +51,13 @@ public final class Native {
     private static final MethodHandle MEMLOCK_LIMIT;
     private static final MethodHandle ERRNO_TEXT;
     private static final MethodHandle FTRUNCATE;
+    private static final MethodHandle SOCKET;
+    private static final MethodHandle BIND;
+    private static final MethodHandle LISTEN;
+    private static final MethodHandle GETSOCKNAME;
+    private static final MethodHandle GETPEERNAME;
+    private static final MethodHandle SETSOCKOPT;
+    private static final MethodHandle GETSOCKOPT;
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
@@ -85,6 +92,15 @@ public final class Native {
         ERRNO_TEXT = bind(linker, lib, "kio_errno_text",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
         FTRUNCATE = bindLibc(linker, "ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+        SOCKET = bindLibc(linker, "socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+        BIND = bindLibc(linker, "bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        LISTEN = bindLibc(linker, "listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        GETSOCKNAME = bindLibc(linker, "getsockname", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+        GETPEERNAME = bindLibc(linker, "getpeername", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+        SETSOCKOPT = bindLibc(linker, "setsockopt",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        GETSOCKOPT = bindLibc(linker, "getsockopt",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
         MethodHandle infoCount = bind(linker, lib, "kio_info_count", FunctionDescriptor.of(JAVA_INT));
         try {
             INFO_COUNT = (int) infoCount.invokeExact();
@@ -331,6 +347,94 @@ public final class Native {
             MemorySegment state = arena.allocate(CALL_STATE);
             int rc = (int) FTRUNCATE.invokeExact(state, fd, length);
             return rc == 0 ? 0 : -(int) ERRNO.get(state, 0L);
+        } catch (Throwable t) {
+            throw broken(t);
+        }
+    }
+
+    // Socket set-up: plain system calls that never block (the io_uring forms of setsockopt and
+    // bind/listen need Linux 6.7 and 6.11). Each returns its result, or -errno.
+
+    /** The return value of a captured-errno libc call: {@code rc}, or {@code -errno} when it is negative. */
+    private static int orErrno(int rc, MemorySegment state) {
+        return rc < 0 ? -(int) ERRNO.get(state, 0L) : rc;
+    }
+
+    /** {@code socket(2)}: the new fd, or {@code -errno} (EMFILE, ENFILE, EAFNOSUPPORT, EINVAL). */
+    public static int socket(int domain, int type, int protocol) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            return orErrno((int) SOCKET.invokeExact(state, domain, type, protocol), state);
+        } catch (Throwable t) {
+            throw broken(t);
+        }
+    }
+
+    /** {@code bind(2)} to the {@code length}-byte socket address in {@code address}: 0 or {@code -errno}. */
+    public static int bind(int fd, MemorySegment address, int length) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            return orErrno((int) BIND.invokeExact(state, fd, address, length), state);
+        } catch (Throwable t) {
+            throw broken(t);
+        }
+    }
+
+    /** {@code listen(2)}: 0 or {@code -errno}. */
+    public static int listen(int fd, int backlog) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            return orErrno((int) LISTEN.invokeExact(state, fd, backlog), state);
+        } catch (Throwable t) {
+            throw broken(t);
+        }
+    }
+
+    /**
+     * {@code getsockname(2)} ({@code peer} false) or {@code getpeername(2)} into {@code address}:
+     * the address's length, or {@code -errno} (ENOTCONN for a peer that is gone, EBADF).
+     */
+    public static int socketName(int fd, boolean peer, MemorySegment address) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment length = arena.allocate(JAVA_INT);
+            length.set(JAVA_INT, 0, (int) address.byteSize());
+            int rc = peer ? (int) GETPEERNAME.invokeExact(state, fd, address, length)
+                    : (int) GETSOCKNAME.invokeExact(state, fd, address, length);
+            return rc < 0 ? orErrno(rc, state) : length.get(JAVA_INT, 0);
+        } catch (Throwable t) {
+            throw broken(t);
+        }
+    }
+
+    /** {@code setsockopt(2)} with an int value: 0 or {@code -errno}. */
+    public static int setsockopt(int fd, int level, int name, int value) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment v = arena.allocate(JAVA_INT);
+            v.set(JAVA_INT, 0, value);
+            return setsockopt(fd, level, name, v);
+        }
+    }
+
+    /** {@code setsockopt(2)} with the bytes of {@code value} (e.g. a {@code struct linger}): 0 or {@code -errno}. */
+    public static int setsockopt(int fd, int level, int name, MemorySegment value) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            return orErrno((int) SETSOCKOPT.invokeExact(state, fd, level, name, value, (int) value.byteSize()), state);
+        } catch (Throwable t) {
+            throw broken(t);
+        }
+    }
+
+    /** {@code getsockopt(2)} of an int option: its value, or {@code -errno}. */
+    public static int getsockopt(int fd, int level, int name) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment v = arena.allocate(JAVA_INT);
+            MemorySegment length = arena.allocate(JAVA_INT);
+            length.set(JAVA_INT, 0, 4);
+            int rc = (int) GETSOCKOPT.invokeExact(state, fd, level, name, v, length);
+            return rc < 0 ? orErrno(rc, state) : v.get(JAVA_INT, 0);
         } catch (Throwable t) {
             throw broken(t);
         }

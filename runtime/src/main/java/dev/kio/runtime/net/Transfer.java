@@ -1,0 +1,62 @@
+package dev.kio.runtime.net;
+
+import java.io.EOFException;
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+
+import dev.kio.runtime.worker.Frame;
+import dev.kio.runtime.worker.FrameKind;
+
+/** {@link Conn#sendAll} and {@link Conn#recvExactly}: one send or receive after another until every byte moved. */
+final class Transfer extends Frame<Void> {
+    private static final FrameKind<Transfer> KIND = new FrameKind<>(Transfer::new, 256);
+    /** The most one op moves, so a length in an SQE never overflows. */
+    private static final int MAX_CHUNK = 1 << 30;
+
+    private Conn conn;
+    private boolean send;
+    private MemorySegment segment;
+    private long offset;
+    private long length;
+    private long moved;
+
+    static Transfer start(Conn conn, boolean send, MemorySegment segment, long offset, long length) {
+        Objects.requireNonNull(segment, "segment");
+        Objects.checkFromIndexSize(offset, length, segment.byteSize());
+        Transfer t = KIND.acquire();
+        t.conn = conn;
+        t.send = send;
+        t.segment = segment;
+        t.offset = offset;
+        t.length = length;
+        return t;
+    }
+
+    @Override
+    protected void step() throws Throwable {
+        if (state == 1) {
+            int n = result();
+            if (n == 0 && length > 0) {
+                throw send ? new EOFException("sendAll on " + conn + " made no progress after " + moved + " of " + length + " bytes")
+                        : new EOFException("recvExactly on " + conn + ": the peer stopped sending after " + moved + " of "
+                                + length + " bytes");
+            }
+            moved += n;
+        }
+        if (moved == length) {
+            done();
+            return;
+        }
+        int chunk = (int) Math.min(length - moved, MAX_CHUNK);
+        state = 1;
+        // Ops on a socket always suspend: they are never ready ops.
+        await(send ? conn.send(segment, offset + moved, chunk) : conn.recv(segment, offset + moved, chunk));
+    }
+
+    @Override
+    protected void clear() {
+        conn = null;
+        segment = null;
+        moved = 0;
+    }
+}
