@@ -4,7 +4,7 @@ package dev.kio.processor;
 final class Unsupported extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    final Problem problem;
+    final transient Problem problem;
 
     Unsupported(Problem problem) {
         super(problem.text(), null, false, false);

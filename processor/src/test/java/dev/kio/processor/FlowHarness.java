@@ -136,7 +136,7 @@ import dev.kio.Task;
             Method flow = named(type, name, false);
             flow.setAccessible(true);
             Object h = newInstance();
-            try (DirectMode d = DirectMode.open()) {
+            try (DirectMode _ = DirectMode.open()) {
                 return new Outcome(flow.invoke(h, args), null, log(h));
             } catch (InvocationTargetException e) {
                 return new Outcome(null, e.getCause().toString(), log(h));

@@ -110,7 +110,7 @@ public final class TcpServer implements AutoCloseable {
      * thread; idempotent.
      */
     @Override
-    public synchronized void close() throws IOException, InterruptedException {
+    public synchronized void close() throws IOException {
         if (closed) {
             return;
         }
@@ -123,10 +123,20 @@ public final class TcpServer implements AutoCloseable {
             }
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+        boolean interrupted = false;
         for (Listener l : listeners) {
-            if (!l.closed.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+            try {
+                if (!l.closed.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    l.closeAfterWorkerStopped();
+                }
+            } catch (InterruptedException e) {
+                // Still close every socket; the caller learns of the interrupt from its flag.
+                interrupted = true;
                 l.closeAfterWorkerStopped();
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
         if (address instanceof UnixDomainSocketAddress unix) {
             Files.deleteIfExists(unix.getPath());

@@ -103,7 +103,7 @@ class TcpEchoTest {
             out.copyFrom(MemorySegment.ofArray(random(out.byteSize())));
             String[] names = net.pool.worker(1).syncWait(new Client(server.address(), out, back));
             assertEquals(-1, back.mismatch(out));
-            assertEquals((long) out.byteSize(), net.nextOutcome());
+            assertEquals(out.byteSize(), net.nextOutcome());
             assertTrue(names[0].matches("tcp 127\\.0\\.0\\.1:\\d+ -> 127\\.0\\.0\\.1:" + server.port()), names[0]);
             assertEquals("127.0.0.1:" + server.port(), names[1]);
         }
