@@ -1,0 +1,67 @@
+package dev.kio.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+
+import dev.kio.runtime.ring.IoUring;
+import dev.kio.runtime.worker.IoPool;
+
+class EchoDemoTest {
+
+    @Test
+    void everyClientsBytesComeBackOneSessionPerClientAndNoFdIsLeft() throws Exception {
+        assertTrue(IoUring.isAvailable(), () -> "io_uring unavailable: " + IoUring.unavailabilityCause().orElseThrow());
+        // The first round loads the classes and the native shim, which leaves the JDK's
+        // /dev/random and /dev/urandom open for good (see PoolDemoTest); the second is measured.
+        EchoDemo.run(quiet(), 2, 2, 64);
+
+        List<String> before = openFds();
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+        EchoDemo.Report report = EchoDemo.run(new PrintStream(text, true, StandardCharsets.UTF_8), 8, 50, 1024);
+        List<String> after = openFds();
+        String output = text.toString(StandardCharsets.UTF_8);
+
+        assertTrue(report.passed(), () -> "the demo failed: " + report.failures() + "\n" + output);
+        assertEquals(8L * 50 * 1024, report.bytesVerified(), output);
+        assertEquals(8, Arrays.stream(report.sessionsPerWorker()).sum(), output);
+        assertEquals(8L * 50 * 1024, Arrays.stream(report.bytesEchoedPerWorker()).sum(), output);
+        assertEquals(IoPool.allowedCpus().length, report.workers(), output);
+        assertTrue(output.contains("verified 8 connection(s), 400 message(s), 409600 bytes"), output);
+        assertEquals(before.size(), after.size(),
+                () -> "open fds changed across the demo\nbefore: " + before + "\nafter:  " + after);
+    }
+
+    private static PrintStream quiet() {
+        return new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    }
+
+    /** The targets of this process's open fds (the listing's own directory fd included, both times). */
+    private static List<String> openFds() throws IOException {
+        List<String> fds = new ArrayList<>();
+        try (Stream<Path> entries = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : entries.sorted().toList()) {
+                String target;
+                try {
+                    target = Files.readSymbolicLink(fd).toString();
+                } catch (IOException e) {
+                    target = "(gone)";
+                }
+                fds.add(fd.getFileName() + " -> " + target);
+            }
+        }
+        return fds;
+    }
+}
