@@ -1,7 +1,7 @@
 package dev.kio.examples;
 
 import java.io.PrintStream;
-import java.net.SocketAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -107,8 +107,9 @@ public final class EchoDemo {
         long start = System.nanoTime();
         try (IoPool pool = IoPool.builder().start(); EchoServer server = EchoServer.start(pool, 0)) {
             workers = pool.size();
-            SocketAddress address = server.address();
-            out.printf("kio echo demo: echo server on %s, one listener per worker on %d worker(s)%n", address, workers);
+            InetSocketAddress address = server.address();
+            out.printf("kio echo demo: echo server on %s:%d, one listener per worker on %d worker(s)%n",
+                    address.getAddress().getHostAddress(), address.getPort(), workers);
             out.printf("%d client(s) x %d message(s) x %d bytes, client i on worker i %% %d%n", clients, messages,
                     size, workers);
             EchoClient client = new EchoClient_Kio();

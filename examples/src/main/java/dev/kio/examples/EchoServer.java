@@ -5,7 +5,6 @@ import static dev.kio.Flows.await;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -109,8 +108,8 @@ public abstract class EchoServer implements AutoCloseable {
     }
 
     /** The address the server listens on, with its actual port. */
-    public SocketAddress address() {
-        return server.address();
+    public InetSocketAddress address() {
+        return (InetSocketAddress) server.address();
     }
 
     /**
