@@ -4,15 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -28,10 +23,10 @@ class EchoDemoTest {
         // /dev/random and /dev/urandom open for good (see PoolDemoTest); the second is measured.
         EchoDemo.run(quiet(), 2, 2, 64);
 
-        List<String> before = openFds();
+        List<String> before = OpenFds.list();
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         EchoDemo.Report report = EchoDemo.run(new PrintStream(text, true, StandardCharsets.UTF_8), 8, 50, 1024);
-        List<String> after = openFds();
+        List<String> after = OpenFds.list();
         String output = text.toString(StandardCharsets.UTF_8);
 
         assertTrue(report.passed(), () -> "the demo failed: " + report.failures() + "\n" + output);
@@ -46,22 +41,5 @@ class EchoDemoTest {
 
     private static PrintStream quiet() {
         return new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-    }
-
-    /** The targets of this process's open fds (the listing's own directory fd included, both times). */
-    private static List<String> openFds() throws IOException {
-        List<String> fds = new ArrayList<>();
-        try (Stream<Path> entries = Files.list(Path.of("/proc/self/fd"))) {
-            for (Path fd : entries.sorted().toList()) {
-                String target;
-                try {
-                    target = Files.readSymbolicLink(fd).toString();
-                } catch (IOException e) {
-                    target = "(gone)";
-                }
-                fds.add(fd.getFileName() + " -> " + target);
-            }
-        }
-        return fds;
     }
 }

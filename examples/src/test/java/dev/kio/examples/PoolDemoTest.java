@@ -4,14 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -29,10 +24,10 @@ class PoolDemoTest {
         // not the demo's fds. The second round is the one measured.
         PoolDemo.run(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
 
-        List<String> before = openFds();
+        List<String> before = OpenFds.list();
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         PoolDemo.Report report = PoolDemo.run(new PrintStream(text, true, StandardCharsets.UTF_8));
-        List<String> after = openFds();
+        List<String> after = OpenFds.list();
         String output = text.toString(StandardCharsets.UTF_8);
 
         assertTrue(report.allPassed(), () -> "a check failed:\n" + output);
@@ -61,22 +56,5 @@ class PoolDemoTest {
         assertTrue(output.contains("pool closed. " + report.checks().size() + "/" + report.checks().size()
                 + " checks passed on " + report.workers() + " worker(s)\n"), output);
         assertTrue(output.contains("OpTimedOutException after"), output);
-    }
-
-    /** The targets of this process's open fds (the listing's own directory fd included, both times). */
-    private static List<String> openFds() throws IOException {
-        List<String> fds = new ArrayList<>();
-        try (Stream<Path> entries = Files.list(Path.of("/proc/self/fd"))) {
-            for (Path fd : entries.sorted().toList()) {
-                String target;
-                try {
-                    target = Files.readSymbolicLink(fd).toString();
-                } catch (IOException e) {
-                    target = "(gone)";
-                }
-                fds.add(fd.getFileName() + " -> " + target);
-            }
-        }
-        return fds;
     }
 }
