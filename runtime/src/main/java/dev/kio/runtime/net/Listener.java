@@ -88,19 +88,32 @@ final class Listener implements OpWaiter {
             arm();
         } else if (res == -Errno.EMFILE || res == -Errno.ENFILE || res == -Errno.ENOBUFS || res == -Errno.ENOMEM) {
             backoffMs = backoffMs == 0 ? FIRST_BACKOFF_MS : Math.min(backoffMs * 2, MAX_BACKOFF_MS);
-            if (backoffMs == FIRST_BACKOFF_MS || backoffMs == MAX_BACKOFF_MS) {
-                LOG.log(Level.WARNING, "accept on {0} failed: {1} ({2}); retrying every {3} ms at most until it succeeds",
-                        this, Errno.name(-res), Errno.describe(-res), backoffMs);
-            }
             Ops ops = worker.ops();
             Op sleep = ops.sleep(backoffMs * 1_000_000);
             backoffToken = sleep.token();
             backingOff = true;
             ops.table().submit(sleep, backoffDone);
+            if (backoffMs == FIRST_BACKOFF_MS || backoffMs == MAX_BACKOFF_MS) {
+                warnOutOfDescriptors(res);
+            }
         } else {
             LOG.log(Level.ERROR, "accept on {0} failed: {1} ({2}); the listener stops", this, Errno.name(-res),
                     Errno.describe(-res));
             closeFd();
+        }
+    }
+
+    /**
+     * Out of descriptors, a first log record can fail itself (the logging back end opens files
+     * as it loads: time-zone data, its configuration): that must not stop the listener or its
+     * worker, whose back-off timer is already armed.
+     */
+    private void warnOutOfDescriptors(int res) {
+        try {
+            LOG.log(Level.WARNING, "accept on {0} failed: {1} ({2}); retrying every {3} ms at most until it succeeds",
+                    this, Errno.name(-res), Errno.describe(-res), backoffMs);
+        } catch (RuntimeException | Error unwritable) {
+            // Nothing else can report it: the back-off itself is the behaviour that matters.
         }
     }
 
