@@ -2,7 +2,6 @@ package dev.kio.processor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.lang.reflect.Method;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
@@ -65,48 +64,28 @@ class FlowBehaviourTest {
     /** Runs flow {@code name} of handler source {@code body} both ways and checks they agree. */
     private static Outcome runBothWays(String body, String name, Object... args) throws Exception {
         Compiled c = Compiled.compile("demo.H", HEADER + body + "\n}\n").assertSuccess();
-        ClassLoader loader = c.loader();
-        Class<?> handlerType = loader.loadClass("demo.H");
-        Class<?> generated = loader.loadClass("demo.H_Kio");
-        Method flow = null;
-        Method starter = null;
-        for (Method m : handlerType.getDeclaredMethods()) {
-            if (m.getName().equals(name)) {
-                flow = m;
-            }
-        }
-        for (Method m : generated.getDeclaredMethods()) {
-            if (m.getName().equals(name) && java.lang.reflect.Modifier.isStatic(m.getModifiers())) {
-                starter = m;
-            }
-        }
-        flow.setAccessible(true);
-        Object onWorker = generated.getConstructor().newInstance();
-        Object[] starterArgs = new Object[args.length + 1];
-        starterArgs[0] = onWorker;
-        System.arraycopy(args, 0, starterArgs, 1, args.length);
-        Task<?> task = (Task<?>) starter.invoke(null, starterArgs);
+        LoadedHandler h = new LoadedHandler(c, "demo.H");
+        Object onWorker = h.newHandler();
+        Task<?> task = h.start(name, onWorker, args);
         Outcome generatedOutcome;
         try {
-            generatedOutcome = new Outcome(pool.worker(0).syncWait(task), null, log(onWorker));
+            generatedOutcome = new Outcome(pool.worker(0).syncWait(task), null, log(h, onWorker));
         } catch (Exception e) {
-            generatedOutcome = new Outcome(null, e.toString(), log(onWorker));
+            generatedOutcome = new Outcome(null, e.toString(), log(h, onWorker));
         }
-        Object direct = generated.getConstructor().newInstance();
+        Object direct = h.newHandler();
         Outcome directOutcome;
         try (DirectMode d = DirectMode.open()) {
-            directOutcome = new Outcome(flow.invoke(direct, args), null, log(direct));
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            directOutcome = new Outcome(null, e.getCause().toString(), log(direct));
+            directOutcome = new Outcome(h.callDirect(name, direct, args), null, log(h, direct));
+        } catch (Throwable e) {
+            directOutcome = new Outcome(null, e.toString(), log(h, direct));
         }
         assertEquals(directOutcome, generatedOutcome, "generated state machine vs direct mode\n" + c.generatedSources());
         return generatedOutcome;
     }
 
-    private static String log(Object handler) throws Exception {
-        var f = handler.getClass().getSuperclass().getDeclaredField("log");
-        f.setAccessible(true);
-        return f.get(handler).toString();
+    private static String log(LoadedHandler h, Object handler) throws Exception {
+        return h.field("log").get(handler).toString();
     }
 
     @Test
