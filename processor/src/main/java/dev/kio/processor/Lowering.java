@@ -212,6 +212,11 @@ final class Lowering {
         if (live) {
             jump(returnState, -1);
         }
+        if (!detached.isEmpty()) {
+            // The trampolines come between the last state and the return state: it cannot fall through.
+            cur.jumpAt = -1;
+            cur.jumpTarget = -1;
+        }
         states.addAll(detached);
         start(returnState, null);
         emit("done();");
