@@ -1146,10 +1146,12 @@ final class Lowering {
             ExpressionTree e = list.get(i);
             String v = value(e);
             boolean later = false;
+            boolean reassigned = false;
             for (int j = i + 1; j < list.size(); j++) {
                 later |= scan.suspends(list.get(j));
+                reassigned |= assignsLocal(list.get(j), e);
             }
-            if (later && !stable(e)) {
+            if (later && (!stable(e) || reassigned)) {
                 String t = temp(typer.typeOf(e), e);
                 emit(t + " = " + v + ";");
                 v = t;
@@ -1157,6 +1159,49 @@ final class Lowering {
             out.add(v);
         }
         return out;
+    }
+
+    /**
+     * Whether {@code e} assigns the local that {@code read} names ({@code x = ..}, {@code x += ..},
+     * {@code x++}): then a read of it before {@code e} is not the same as a read after.
+     */
+    private boolean assignsLocal(ExpressionTree e, ExpressionTree read) {
+        while (read instanceof ParenthesizedTree p) {
+            read = p.getExpression();
+        }
+        if (!(read instanceof IdentifierTree id) || !(scan.bindings.get(id) instanceof FlowScan.Local local)) {
+            return false;
+        }
+        boolean[] found = {false};
+        new TreeScanner<Void, Void>() {
+            private void target(ExpressionTree v) {
+                found[0] |= v instanceof IdentifierTree t && scan.bindings.get(t) instanceof FlowScan.Local l
+                        && l.decl() == local.decl();
+            }
+
+            @Override
+            public Void visitAssignment(AssignmentTree a, Void p) {
+                target(a.getVariable());
+                return super.visitAssignment(a, p);
+            }
+
+            @Override
+            public Void visitCompoundAssignment(CompoundAssignmentTree a, Void p) {
+                target(a.getVariable());
+                return super.visitCompoundAssignment(a, p);
+            }
+
+            @Override
+            public Void visitUnary(UnaryTree u, Void p) {
+                switch (u.getKind()) {
+                    case PREFIX_INCREMENT, PREFIX_DECREMENT, POSTFIX_INCREMENT, POSTFIX_DECREMENT -> target(u.getExpression());
+                    default -> {
+                    }
+                }
+                return super.visitUnary(u, p);
+            }
+        }.scan(e, null);
+        return found[0];
     }
 
     private boolean stable(ExpressionTree e) {
@@ -1221,7 +1266,8 @@ final class Lowering {
     private String compoundAssignment(CompoundAssignmentTree a) {
         ExpressionTree target = a.getVariable();
         String op = operator(a.getKind());
-        if (target instanceof IdentifierTree id && scan.bindings.get(id) instanceof FlowScan.Local) {
+        if (target instanceof IdentifierTree id && scan.bindings.get(id) instanceof FlowScan.Local
+                && !assignsLocal(a.getExpression(), id)) {
             // A local cannot change while the flow is suspended, so reading it after the await is the same read.
             return text(target) + " " + op + "= " + value(a.getExpression());
         }
