@@ -157,6 +157,12 @@ final class Lowering {
     private boolean live;
     private int region = -1;
     private final List<String> pendingCopies = new ArrayList<>();
+    /**
+     * Array initializers written without {@code new T[]} ({@code int[] a = {x, y};}), with the array
+     * type they create: lowered, the initializer may become an assignment to a field, where the
+     * short form is not allowed.
+     */
+    private final Map<NewArrayTree, String> bareArrays = new IdentityHashMap<>();
 
     Lowering(Typer typer, FlowScan scan, CompilationUnitTree unit, SourcePositions positions, FlowMethod flow,
             Map<FlowMethod, String> embedded) {
@@ -559,6 +565,9 @@ final class Lowering {
     }
 
     private void declaration(VariableTree v) {
+        if (v.getInitializer() instanceof NewArrayTree n && n.getType() == null && v.getType() != null) {
+            bareArrays.put(n, text(v.getType()));
+        }
         if (hoisted.contains(v)) {
             ensureField(v);
             if (v.getInitializer() != null) {
@@ -1024,7 +1033,8 @@ final class Lowering {
      */
     String value(ExpressionTree e) {
         if (!scan.suspends(e)) {
-            return text(e);
+            String bare = bareArrays.get(e);
+            return bare == null ? text(e) : "new " + bare + " " + text(e);
         }
         return switch (e) {
             case ParenthesizedTree p -> "(" + value(p.getExpression()) + ")";
@@ -1299,7 +1309,18 @@ final class Lowering {
         if (n.getInitializers() != null) {
             parts.addAll(n.getInitializers());
         }
+        String bare = bareArrays.get(n);
+        if (bare != null) {
+            for (ExpressionTree i : n.getInitializers()) {
+                if (i instanceof NewArrayTree inner && inner.getType() == null) {
+                    bareArrays.put(inner, bare.substring(0, bare.length() - 2));
+                }
+            }
+        }
         List<String> ops = operands(parts);
+        if (bare != null) {
+            return "new " + bare + " {" + String.join(", ", ops) + "}";
+        }
         StringBuilder b = new StringBuilder("new ").append(n.getType() == null ? "" : text(n.getType()));
         int d = n.getDimensions().size();
         for (int i = 0; i < d; i++) {
