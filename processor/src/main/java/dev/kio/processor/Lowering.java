@@ -1299,6 +1299,9 @@ final class Lowering {
         if (n.getEnclosingExpression() != null) {
             outer = ops.get(0) + ".";
             ops = ops.subList(1, ops.size());
+        } else if (isInnerClassOfHandler(n.getIdentifier())) {
+            // As in copied code: an inner class of the handler needs its enclosing instance, which here is self.
+            outer = "self.";
         }
         String body = n.getClassBody() == null ? "" : " " + text(n.getClassBody());
         return outer + "new " + text(n.getIdentifier()) + "(" + String.join(", ", ops) + ")" + body;
