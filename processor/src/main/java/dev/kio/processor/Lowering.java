@@ -1285,7 +1285,8 @@ final class Lowering {
         String old = temp(type, target);
         String t = text(target);
         emit(old + " = " + t + ";");
-        return t + " = (" + fields.get(old).type() + ") (" + old + " " + op + " " + value(a.getExpression()) + ")";
+        // The compound form on the copy narrows as the original would, with no cast that javac may call redundant.
+        return t + " = (" + old + " " + op + "= " + value(a.getExpression()) + ")";
     }
 
     private String newClass(NewClassTree n) {
