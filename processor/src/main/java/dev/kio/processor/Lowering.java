@@ -1281,6 +1281,18 @@ final class Lowering {
             // A local cannot change while the flow is suspended, so reading it after the await is the same read.
             return text(target) + " " + op + "= " + value(a.getExpression());
         }
+        if (target instanceof ArrayAccessTree aa) {
+            // Java evaluates the array and the index once, before the right-hand side.
+            String array = temp(typer.typeOf(aa.getExpression()), aa.getExpression());
+            emit(array + " = " + value(aa.getExpression()) + ";");
+            String index = "$i" + nextTemp++;
+            fields.put(index, new Field(index, "int", false));
+            emit(index + " = " + value(aa.getIndex()) + ";");
+            String old = temp(typer.typeOf(target), target);
+            String element = array + "[" + index + "]";
+            emit(old + " = " + element + ";");
+            return element + " = (" + old + " " + op + "= " + value(a.getExpression()) + ")";
+        }
         TypeMirror type = typer.typeOf(target);
         String old = temp(type, target);
         String t = text(target);
