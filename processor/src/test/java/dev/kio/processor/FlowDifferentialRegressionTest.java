@@ -73,6 +73,23 @@ class FlowDifferentialRegressionTest {
     }
 
     @Test
+    void compoundAssignmentToAnArrayElementEvaluatesArrayAndIndexOnceBeforeTheRightSide() throws Exception {
+        // The index was evaluated again after the await (log ran twice, i = 2 picked another
+        // element), and an index that awaits was an internal error.
+        check("""
+                    @Flow
+                    int f0(int a, int b) throws Exception {
+                        int[] arr = {1, 2, 3};
+                        int i = 0;
+                        arr[log(i)] += await(op(1));
+                        arr[mod(await(op(2)), 3)] += log(a);
+                        arr[i] += (i = 2) + await(op(3));
+                        return log(arr[0]) + log(arr[1]) + log(arr[2]);
+                    }
+                """, 5, 2, 20, 9);
+    }
+
+    @Test
     void unreadVarLocalsWithAwaitingInitializersAreTyped() throws Exception {
         // A var local never read has no use site to take its type from: [FlowUnwritableType].
         check("""

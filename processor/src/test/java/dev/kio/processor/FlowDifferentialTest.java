@@ -2,6 +2,7 @@ package dev.kio.processor;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -92,6 +93,17 @@ class FlowDifferentialTest {
                 .as((r, later) -> r * 2 + later);
         Arbitrary<List<Integer>> script = outcome.list().ofMaxSize(12);
         return Combinators.combine(shape, Arbitraries.of(FlowGenerator.Ret.class), argument, argument, script)
-                .as(Program::new).list().ofSize(FLOWS);
+                .as(Program::new).list().ofMinSize(1).ofMaxSize(FLOWS).withSizeDistribution(FULL);
     }
+
+    /**
+     * Generates every list at its maximum size (one compilation checks {@value #FLOWS} flows), while
+     * shrinking may still drop flows, which makes a failing try small in few compilations.
+     */
+    private static final RandomDistribution FULL = new RandomDistribution() {
+        @Override
+        public RandomNumericGenerator createGenerator(int genSize, BigInteger min, BigInteger max, BigInteger center) {
+            return random -> max;
+        }
+    };
 }

@@ -427,8 +427,7 @@ final class FlowGenerator {
             return declaration(ctx);
         }
         boolean compound = chance(50);
-        // The processor cannot yet lower a compound assignment whose array index awaits (an internal error).
-        Expr i = index(compound ? ctx.noSuspend() : ctx, arr.name + ".length");
+        Expr i = index(ctx, arr.name + ".length");
         Expr e = intExpr(ctx, 0);
         line(arr.name + "[" + i.code + "] " + (compound ? "+= " : "= ") + e.code + ";");
         return normal(i.checked | e.checked);
@@ -1341,10 +1340,13 @@ final class FlowGenerator {
         indent = 0;
         int checked = sel.checked;
         out.append("switch (").append(selector(sel.code, cases)).append(") {\n");
+        int results = 0;
         for (int k = 0; k <= cases; k++) {
             String head = k == cases ? "default" : "case " + k;
-            boolean block = !ctx.lambda && depth < 2 && budget > 0 && chance(40);
+            // javac wants at least one arm with a result; every block may end in a throw.
+            boolean block = !ctx.lambda && depth < 2 && budget > 0 && (k < cases || results > 0) && chance(40);
             if (!block) {
+                results++;
                 Expr v = type == Type.INT ? intExpr(ctx, depth + 2) : strExpr(ctx, depth + 2);
                 checked |= v.checked;
                 line(arrow ? head + " -> " + v.code + ";" : head + ": yield " + v.code + ";");
@@ -1357,6 +1359,7 @@ final class FlowGenerator {
             scope.subList(mark, scope.size()).clear();
             checked |= b.checked;
             if (b.normal) {
+                results++;
                 Expr v = type == Type.INT ? intExpr(inner, depth + 2) : strExpr(inner, depth + 2);
                 checked |= v.checked;
                 line("yield " + v.code + ";");
