@@ -73,8 +73,16 @@ final class Differential {
                 int fld1;
                 String sfld = "";
 
+                // Caps what a run does, the same way both ways: a state machine gone wrong may loop forever.
+                void record(String s) {
+                    if (trace.size() == 100_000) {
+                        throw new IllegalStateException("trace budget spent");
+                    }
+                    trace.add(s);
+                }
+
                 Operation op(int site) {
-                    trace.add("op" + site);
+                    record("op" + site);
                     if (next == 400) {
                         throw new IllegalStateException("op budget spent");
                     }
@@ -85,12 +93,12 @@ final class Differential {
                 }
 
                 int log(int v) {
-                    trace.add("v" + v);
+                    record("v" + v);
                     return v;
                 }
 
                 String note(String s) {
-                    trace.add(s);
+                    record(s);
                     return s;
                 }
 
@@ -123,17 +131,17 @@ final class Differential {
                     Res(String name, int failure) {
                         this.name = name;
                         this.failure = Math.floorMod(failure, 4);
-                        trace.add("open " + name);
+                        record("open " + name);
                     }
 
                     int use(int v) {
-                        trace.add("use " + name + " " + v);
+                        record("use " + name + " " + v);
                         return v;
                     }
 
                     @Override
                     public void close() throws IOException {
-                        trace.add("close " + name);
+                        record("close " + name);
                         if (failure == 1) {
                             throw new IllegalStateException("close " + name);
                         }
@@ -145,7 +153,6 @@ final class Differential {
 
             """;
 
-    private final IoPool pool;
     /** The thread that runs flows in direct mode; it keeps one direct-mode ring open. */
     private final ExecutorService direct;
     /** Threads that block in {@code syncWait}, so a run that never ends fails instead of hanging the test. */
@@ -153,7 +160,6 @@ final class Differential {
     private final DirectMode directMode;
 
     Differential() throws Exception {
-        pool = IoPool.builder().workers(1).pin(false).start();
         direct = Executors.newSingleThreadExecutor(daemon("kio-direct"));
         waiters = Executors.newCachedThreadPool(daemon("kio-sync-wait"));
         directMode = within(direct.submit(() -> DirectMode.open()));
@@ -198,12 +204,15 @@ final class Differential {
         }
         LoadedHandler handler = new LoadedHandler(compiled, HANDLER);
         List<String> failures = new ArrayList<>();
-        for (FlowCase flow : flows) {
-            Outcome generated = onWorker(handler, flow);
-            Outcome plain = within(direct.submit(() -> inDirectMode(handler, flow)));
-            if (!generated.equals(plain)) {
-                failures.add("flow " + flow.name() + "(" + flow.a() + ", " + flow.b() + ") with script " + flow.script()
-                        + "\n  generated: " + generated + "\n  direct:    " + plain + "\n" + sourcesFor(flow, flows));
+        // A pool of its own: a worker keeps finished frames for reuse, and with them the compiled classes.
+        try (IoPool pool = IoPool.builder().workers(1).pin(false).start()) {
+            for (FlowCase flow : flows) {
+                Outcome generated = onWorker(pool.worker(0), handler, flow);
+                Outcome plain = within(direct.submit(() -> inDirectMode(handler, flow)));
+                if (!generated.equals(plain)) {
+                    failures.add("flow " + flow.name() + "(" + flow.a() + ", " + flow.b() + ") with script " + flow.script()
+                            + "\n  generated: " + generated + "\n  direct:    " + plain + "\n" + sourcesFor(flow, flows));
+                }
             }
         }
         if (!failures.isEmpty()) {
@@ -212,10 +221,9 @@ final class Differential {
         }
     }
 
-    private Outcome onWorker(LoadedHandler handler, FlowCase flow) throws Exception {
+    private Outcome onWorker(Worker worker, LoadedHandler handler, FlowCase flow) throws Exception {
         Object target = prepared(handler, flow);
         Task<?> task = handler.start(flow.name(), target, flow.a(), flow.b());
-        Worker worker = pool.worker(0);
         String result;
         try {
             result = "= " + within(waiters.submit(() -> worker.syncWait(task)));
@@ -295,7 +303,7 @@ final class Differential {
         return f.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     }
 
-    /** Closes the direct-mode ring and the pool. */
+    /** Closes the direct-mode ring. */
     void close() throws Exception {
         within(direct.submit(() -> {
             directMode.close();
@@ -303,6 +311,5 @@ final class Differential {
         }));
         direct.shutdown();
         waiters.shutdown();
-        pool.close();
     }
 }
