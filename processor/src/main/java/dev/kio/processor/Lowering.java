@@ -157,7 +157,6 @@ final class Lowering {
     private boolean live;
     private int region = -1;
     private final List<String> pendingCopies = new ArrayList<>();
-
     Lowering(Typer typer, FlowScan scan, CompilationUnitTree unit, SourcePositions positions, FlowMethod flow,
             Map<FlowMethod, String> embedded) {
         this.typer = typer;
@@ -213,6 +212,11 @@ final class Lowering {
         statements(flow.tree().getBody().getStatements());
         if (live) {
             jump(returnState, -1);
+        }
+        if (!detached.isEmpty()) {
+            // The trampolines come between the last state and the return state: it cannot fall through.
+            cur.jumpAt = -1;
+            cur.jumpTarget = -1;
         }
         states.addAll(detached);
         start(returnState, null);
@@ -1149,22 +1153,69 @@ final class Lowering {
             ExpressionTree e = list.get(i);
             String v = value(e);
             boolean later = false;
+            boolean reassigned = false;
             for (int j = i + 1; j < list.size(); j++) {
                 later |= scan.suspends(list.get(j));
+                reassigned |= assignsLocal(list.get(j), e);
             }
-            out.add(later ? kept(e, v) : v);
+            // A later operand that assigns this local changes what a read after the await would see.
+            out.add(!later ? v : reassigned ? copy(e, v) : kept(e, v));
         }
         return out;
     }
 
-    /** {@code v}, the value of {@code e}, kept in a temporary unless it cannot change while the flow is suspended. */
     private String kept(ExpressionTree e, String v) {
-        if (stable(e)) {
-            return v;
-        }
+        return stable(e) ? v : copy(e, v);
+    }
+
+    /** {@code v}, the value of {@code e}, copied into a temporary now. */
+    private String copy(ExpressionTree e, String v) {
         String t = temp(typer.typeOf(e), e);
         emit(t + " = " + v + ";");
         return t;
+    }
+
+    /**
+     * Whether {@code e} assigns the local that {@code read} names ({@code x = ..}, {@code x += ..},
+     * {@code x++}): then a read of it before {@code e} is not the same as a read after.
+     */
+    private boolean assignsLocal(ExpressionTree e, ExpressionTree read) {
+        while (read instanceof ParenthesizedTree p) {
+            read = p.getExpression();
+        }
+        if (!(read instanceof IdentifierTree id) || !(scan.bindings.get(id) instanceof FlowScan.Local local)) {
+            return false;
+        }
+        boolean[] found = {false};
+        new TreeScanner<Void, Void>() {
+            private void target(ExpressionTree v) {
+                found[0] |= v instanceof IdentifierTree t && scan.bindings.get(t) instanceof FlowScan.Local l
+                        && l.decl() == local.decl();
+            }
+
+            @Override
+            public Void visitAssignment(AssignmentTree a, Void p) {
+                target(a.getVariable());
+                return super.visitAssignment(a, p);
+            }
+
+            @Override
+            public Void visitCompoundAssignment(CompoundAssignmentTree a, Void p) {
+                target(a.getVariable());
+                return super.visitCompoundAssignment(a, p);
+            }
+
+            @Override
+            public Void visitUnary(UnaryTree u, Void p) {
+                switch (u.getKind()) {
+                    case PREFIX_INCREMENT, PREFIX_DECREMENT, POSTFIX_INCREMENT, POSTFIX_DECREMENT -> target(u.getExpression());
+                    default -> {
+                    }
+                }
+                return super.visitUnary(u, p);
+            }
+        }.scan(e, null);
+        return found[0];
     }
 
     private boolean stable(ExpressionTree e) {
@@ -1229,15 +1280,16 @@ final class Lowering {
     private String compoundAssignment(CompoundAssignmentTree a) {
         ExpressionTree target = a.getVariable();
         String op = operator(a.getKind());
-        if (target instanceof IdentifierTree id && scan.bindings.get(id) instanceof FlowScan.Local) {
+        if (target instanceof IdentifierTree id && scan.bindings.get(id) instanceof FlowScan.Local
+                && !assignsLocal(a.getExpression(), id)) {
             // A local cannot change while the flow is suspended, so reading it after the await is the same read.
             return text(target) + " " + op + "= " + value(a.getExpression());
         }
         // Java evaluates the target's array and index (or object) once, reads it, then the right side.
         String t;
         if (target instanceof ArrayAccessTree aa) {
-            String array = kept(aa.getExpression(), value(aa.getExpression()));
-            t = array + "[" + kept(aa.getIndex(), value(aa.getIndex())) + "]";
+            String array = copy(aa.getExpression(), value(aa.getExpression()));
+            t = array + "[" + copy(aa.getIndex(), value(aa.getIndex())) + "]";
         } else if (target instanceof MemberSelectTree ms && isValue(ms.getExpression())) {
             t = kept(ms.getExpression(), value(ms.getExpression())) + "." + ms.getIdentifier();
         } else {

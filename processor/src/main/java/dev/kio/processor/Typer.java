@@ -12,6 +12,7 @@ import com.sun.source.tree.AssignmentTree;
 import com.sun.source.tree.BinaryTree;
 import com.sun.source.tree.CompilationUnitTree;
 import com.sun.source.tree.CompoundAssignmentTree;
+import com.sun.source.tree.EnhancedForLoopTree;
 import com.sun.source.tree.ConditionalExpressionTree;
 import com.sun.source.tree.ExpressionTree;
 import com.sun.source.tree.IdentifierTree;
@@ -97,7 +98,16 @@ final class Typer {
                 }
             }
         }
-        return decl.getType() == null ? null : resolveTypeTree(decl.getType());
+        if (decl.getType() == null) {
+            // A var local that is never read has no use site to take its type from: its initializer
+            // has it, and a loop variable is in scope in the loop's body.
+            TreePath p = pathOf(decl);
+            if (p != null && p.getParentPath().getLeaf() instanceof EnhancedForLoopTree f) {
+                return scopeTypes(f.getStatement()).get(decl.getName().toString());
+            }
+            return decl.getInitializer() == null ? null : typeOf(decl.getInitializer());
+        }
+        return resolveTypeTree(decl.getType());
     }
 
     private Map<String, TypeMirror> scopeTypes(Tree at) {

@@ -121,6 +121,7 @@ public class Copy_Kio extends demo.Copy {
                   }
                   state = $fin0; continue $dispatch;
               case 8: // Copy.java:41
+                  state = 10; continue $dispatch;
               case 9: // Copy.java:37
                   $fin0 = 10; state = 7; continue $dispatch;
               case 10: // Copy.java:41

@@ -1,0 +1,146 @@
+package dev.kio.processor;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Flows that {@link FlowDifferentialTest} found wrong, shrunk and kept: each compiled with the
+ * processor and run both ways by {@link Differential}, which fails when the generated state
+ * machine does not compile cleanly or does not behave as direct mode.
+ */
+class FlowDifferentialRegressionTest {
+    private static Differential differential;
+
+    @BeforeAll
+    static void start() throws Exception {
+        differential = new Differential();
+        assumeTrue(differential.injectsNopResults(), "the kernel does not inject NOP results (IORING_NOP_INJECT_RESULT)");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        differential.close();
+    }
+
+    private static void check(String source, int a, int b, Integer... script) throws Exception {
+        differential.check(List.of(new Differential.FlowCase("f0", source, a, b, List.of(script))));
+    }
+
+    @Test
+    void bodyEndingAfterTryNotEnteredSkipsFinallyReachedOnlyByReturn() throws Exception {
+        // The last state's jump to the end was dropped as a fall-through, into the trampoline that
+        // runs the outer finally for the return: a finally ran although its try never did.
+        String flow = """
+                    @Flow
+                    public void f0(int a, int b) throws Exception {
+                        if (a > 5) {
+                            try {
+                                try {
+                                    await(op(1));
+                                    return;
+                                } finally {
+                                    note("inner finally");
+                                    await(op(2));
+                                }
+                            } finally {
+                                note("outer finally");
+                            }
+                        }
+                    }
+                """;
+        check(flow, 1, 4);
+        check(flow, 7, 4, 9);
+    }
+
+    @Test
+    void localReadBeforeALaterOperandAssignsItKeepsItsOldValue() throws Exception {
+        // x was read after the await, once x++ (and z = 100) had already run.
+        check("""
+                    @Flow
+                    int f0(int a, int b) throws Exception {
+                        int x = a;
+                        int y = x + (x++ + await(op(1)));
+                        int z = b;
+                        z += (z = 100) + await(op(2));
+                        return log(y) + log(z) + log(x);
+                    }
+                """, 1, 2, 3);
+    }
+
+    @Test
+    void compoundAssignmentToAnArrayElementEvaluatesArrayAndIndexOnceBeforeTheRightSide() throws Exception {
+        // The index was evaluated again after the await (log ran twice, i = 2 picked another
+        // element), and an index that awaits was an internal error.
+        check("""
+                    @Flow
+                    int f0(int a, int b) throws Exception {
+                        int[] arr = {1, 2, 3};
+                        int i = 0;
+                        arr[log(i)] += await(op(1));
+                        arr[mod(await(op(2)), 3)] += log(a);
+                        arr[i] += (i = 2) + await(op(3));
+                        return log(arr[0]) + log(arr[1]) + log(arr[2]);
+                    }
+                """, 5, 2, 20, 9);
+    }
+
+    @Test
+    void unreadVarLocalsWithAwaitingInitializersAreTyped() throws Exception {
+        // A var local never read has no use site to take its type from: [FlowUnwritableType].
+        check("""
+                    @Flow
+                    int f0(int a, int b) throws Exception {
+                        var arr = new int[] {await(op(0)), b};
+                        for (var e : new int[] {await(op(1)), a}) {
+                            await(op(2));
+                        }
+                        return a;
+                    }
+                """, 1, 2, 10, 21);
+    }
+
+    @Test
+    void bareArrayInitializerWithAwaitBecomesAnArrayCreation() throws Exception {
+        // Lowered as "new  {...}", and as "arr = {...}" once the local became a field.
+        check("""
+                    @Flow
+                    int f0(int a, int b) throws Exception {
+                        int[] arr = {await(op(0)), b, a};
+                        int[] kept = {a, b};
+                        await(op(1));
+                        return arr[0] + arr[2] + kept[1];
+                    }
+                """, 1, 2, 8, 5);
+    }
+
+    @Test
+    void innerClassCreatedInALoweredExpressionGetsTheHandlerAsOuterInstance() throws Exception {
+        // "new Res(..)" with an await in its arguments lacked "self.": javac's "non-static variable this".
+        check("""
+                    @Flow
+                    int f0(int a, int b) throws Exception {
+                        try (Res r = new Res("r" + await(op(0)), await(op(1)))) {
+                            return r.use(a);
+                        }
+                    }
+                """, 3, 4, 6, 3);
+    }
+
+    @Test
+    void compoundAssignmentToAFieldAcrossAnAwaitCompilesWithoutRedundantCast() throws Exception {
+        // "self.fld0 = (int) ($t + result())": javac -Xlint:cast, an error under -Werror.
+        check("""
+                    @Flow
+                    int f0(int a, int b) throws Exception {
+                        fld0 += log(await(op(0)));
+                        sfld += "s" + await(op(1));
+                        return fld0;
+                    }
+                """, 1, 2, 14, 7);
+    }
+}
