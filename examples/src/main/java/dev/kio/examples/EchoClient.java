@@ -35,21 +35,25 @@ public abstract class EchoClient {
     }
 
     /**
-     * Sends {@code messages} messages of {@code size} bytes to the echo server at {@code address}
-     * over one connection, verifies each echo, and closes the connection. Zero messages connects
-     * and closes without sending anything.
+     * Sends {@code messages} messages to the echo server at {@code address} over one connection,
+     * verifies each echo, and closes the connection. Message {@code m} is
+     * {@link #messageSize messageSize(client, m, minSize, maxSize)} bytes long. Zero messages
+     * connects and closes without sending anything.
      *
-     * @param client this client's number, which seeds its messages' patterns
-     * @return the bytes verified: {@code messages * size}
+     * @param client this client's number, which seeds its messages' patterns and sizes
+     * @return the bytes verified: the sum of the messages' sizes
      * @throws EchoMismatchException naming the client, message and first differing byte
-     * @throws IllegalArgumentException when {@code size} does not fit in one of the worker's buffers
+     * @throws IllegalArgumentException when the sizes are not {@code 1 <= minSize <= maxSize} or
+     *                                  {@code maxSize} does not fit in one of the worker's buffers
      */
     @Flow
-    public long exchange(SocketAddress address, int client, int messages, int size) throws OpException {
+    public long exchange(SocketAddress address, int client, int messages, int minSize, int maxSize)
+            throws OpException {
         BufferPool buffers = Worker.current().buffers();
         int capacity = buffers.config().bufferSize();
-        if (size < 1 || size > capacity) {
-            throw new IllegalArgumentException("message size must be 1.." + capacity + " bytes, got " + size);
+        if (minSize < 1 || minSize > maxSize || maxSize > capacity) {
+            throw new IllegalArgumentException("message sizes must satisfy 1 <= min <= max <= " + capacity
+                    + " bytes, got " + minSize + ".." + maxSize);
         }
         Conn conn = await(TcpClient.connect(address, CONNECT_TIMEOUT));
         Buffer sent = buffers.acquire();
@@ -57,6 +61,7 @@ public abstract class EchoClient {
         long verified = 0;
         try {
             for (int m = 0; m < messages; m++) {
+                int size = messageSize(client, m, minSize, maxSize);
                 fill(sent.segment(), size, client * messages + m);
                 await(conn.sendAll(sent.segment(), 0, size));
                 await(conn.recvExactly(echoed.segment(), 0, size));
@@ -69,6 +74,15 @@ public abstract class EchoClient {
             echoed.release();
             await(conn.close());
         }
+    }
+
+    /** The size of message {@code message} of {@code client}: spread evenly over {@code minSize..maxSize}. */
+    public static int messageSize(int client, int message, int minSize, int maxSize) {
+        int x = client * 0x9E3779B9 ^ message * 0x85EBCA6B;
+        x ^= x >>> 16;
+        x *= 0x7FEB352D;
+        x ^= x >>> 15;
+        return minSize + Integer.remainderUnsigned(x, maxSize - minSize + 1);
     }
 
     /** Fills {@code size} bytes with a pseudo-random sequence seeded by {@code seed}. */

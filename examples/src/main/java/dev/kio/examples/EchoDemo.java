@@ -18,7 +18,7 @@ import dev.kio.runtime.worker.IoPool;
 import dev.kio.runtime.worker.Worker;
 
 /**
- * kio's main demo ({@code scripts/demo [clients] [messages] [bytes]}): a multi-worker TCP echo
+ * kio's main demo ({@code scripts/demo [clients] [messages] [bytes | min-max]}): a multi-worker TCP echo
  * server ({@link EchoServer}) on a pool with one pinned worker per allowed CPU, and concurrent
  * echo clients ({@link EchoClient}) on the same workers, all written as flows. Every echoed byte
  * is checked; the report says how many connections each worker served (the kernel's
@@ -40,7 +40,7 @@ public final class EchoDemo {
      * @param bytesEchoedPerWorker bytes the server sent back, by worker index
      * @param failures             what went wrong, one line each; empty when the run passed
      */
-    public record Report(int workers, int clients, int messages, int size, long bytesVerified,
+    public record Report(int workers, int clients, int messages, int minSize, int maxSize, long bytesVerified,
             long[] sessionsPerWorker, long[] bytesEchoedPerWorker, List<String> failures) {
         public boolean passed() {
             return failures.isEmpty();
@@ -51,14 +51,14 @@ public final class EchoDemo {
     public static void main(String[] args) throws Exception {
         int clients = intArg(args, 0, 8, 1);
         int messages = intArg(args, 1, 100, 0);
-        int size = intArg(args, 2, 1024, 1);
+        int[] sizes = sizesArg(args, 2, 1024);
         if (!IoUring.isAvailable()) {
             unavailable(IoUring.unavailabilityCause().orElseThrow());
             System.exit(2);
         }
         Report report;
         try {
-            report = run(System.out, clients, messages, size);
+            report = run(System.out, clients, messages, sizes[0], sizes[1]);
         } catch (RingSetupException e) {
             unavailable(e);
             System.exit(2);
@@ -78,12 +78,35 @@ public final class EchoDemo {
                 return v;
             }
         } catch (NumberFormatException notANumber) {
-            // reported below, with the usage
+            // reported by usage
         }
-        System.err.println("usage: EchoDemo [clients >= 1] [messages >= 0] [bytes per message >= 1]; got \""
-                + args[i] + "\" as argument " + (i + 1));
+        return usage(args, i);
+    }
+
+    /** Argument {@code i} as {@code bytes} or {@code min-max}: the message sizes {min, max}. */
+    private static int[] sizesArg(String[] args, int i, int dflt) {
+        if (args.length <= i) {
+            return new int[] {dflt, dflt};
+        }
+        String[] range = args[i].split("-", -1);
+        try {
+            int min = Integer.parseInt(range[0]);
+            int max = range.length == 2 ? Integer.parseInt(range[1]) : min;
+            if (range.length <= 2 && min >= 1 && max >= min) {
+                return new int[] {min, max};
+            }
+        } catch (NumberFormatException notANumber) {
+            // reported by usage
+        }
+        usage(args, i);
+        return null;
+    }
+
+    private static int usage(String[] args, int i) {
+        System.err.println("usage: EchoDemo [clients >= 1] [messages >= 0] [bytes per message >= 1, or min-max];"
+                + " got \"" + args[i] + "\" as argument " + (i + 1));
         System.exit(64);
-        return dflt;
+        return 0;
     }
 
     private static void unavailable(RingSetupException cause) {
@@ -94,12 +117,14 @@ public final class EchoDemo {
     /**
      * Starts a pool and the echo server on an ephemeral loopback port, runs {@code clients}
      * clients at once (client {@code i} on worker {@code i % workers}), each exchanging
-     * {@code messages} messages of {@code size} bytes, waits for the server's sessions to end,
+     * {@code messages} messages of {@code minSize..maxSize} bytes (sizes chosen by
+     * {@link EchoClient#messageSize}), waits for the server's sessions to end,
      * closes the server and the pool, and prints what was verified to {@code out}.
      *
      * @throws RingSetupException when a worker's ring cannot be set up
      */
-    public static Report run(PrintStream out, int clients, int messages, int size) throws Exception {
+    public static Report run(PrintStream out, int clients, int messages, int minSize, int maxSize)
+            throws Exception {
         List<String> failures = new ArrayList<>();
         long verified = 0;
         EchoServer.WorkerStats[] stats;
@@ -110,8 +135,8 @@ public final class EchoDemo {
             InetSocketAddress address = server.address();
             out.printf("kio echo demo: echo server on %s:%d, one listener per worker on %d worker(s)%n",
                     address.getAddress().getHostAddress(), address.getPort(), workers);
-            out.printf("%d client(s) x %d message(s) x %d bytes, client i on worker i %% %d%n", clients, messages,
-                    size, workers);
+            out.printf("%d client(s) x %d message(s) x %s bytes, client i on worker i %% %d%n", clients, messages,
+                    minSize == maxSize ? minSize : minSize + ".." + maxSize, workers);
             EchoClient client = new EchoClient_Kio();
             try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
                 List<Future<Long>> results = new ArrayList<>();
@@ -119,7 +144,7 @@ public final class EchoDemo {
                     Worker w = pool.worker(i % workers);
                     int id = i;
                     results.add(threads.submit(() -> w.syncWait(EchoClient_Kio.exchange(client, address, id, messages,
-                            size))));
+                            minSize, maxSize))));
                 }
                 for (int i = 0; i < clients; i++) {
                     try {
@@ -149,7 +174,12 @@ public final class EchoDemo {
         }
         long served = Arrays.stream(sessions).sum();
         long totalEchoed = Arrays.stream(echoed).sum();
-        long expected = (long) clients * messages * size;
+        long expected = 0;
+        for (int c = 0; c < clients; c++) {
+            for (int m = 0; m < messages; m++) {
+                expected += EchoClient.messageSize(c, m, minSize, maxSize);
+            }
+        }
         if (served != clients) {
             failures.add("the server ran " + served + " session(s) for " + clients + " client(s)");
         }
@@ -157,7 +187,8 @@ public final class EchoDemo {
             failures.add("expected " + expected + " bytes, clients verified " + verified + " and the server echoed "
                     + totalEchoed);
         }
-        Report report = new Report(workers, clients, messages, size, verified, sessions, echoed, List.copyOf(failures));
+        Report report = new Report(workers, clients, messages, minSize, maxSize, verified, sessions, echoed,
+                List.copyOf(failures));
         if (report.passed()) {
             out.printf(Locale.ROOT, "server and pool closed. verified %d connection(s), %d message(s), %d bytes"
                     + " echoed and checked in %.1f ms%n", clients, (long) clients * messages, verified, took / 1e6);

@@ -20,7 +20,7 @@ class EchoServerTest {
     void clientThatSendsNothingAndClosesEndsTheSessionCleanly() throws Exception {
         try (IoPool pool = IoPool.builder().start(); EchoServer server = EchoServer.start(pool, 0)) {
             long verified = pool.worker(0).syncWait(EchoClient_Kio.exchange(new EchoClient_Kio(), server.address(), 0,
-                    0, 16));
+                    0, 16, 16));
 
             assertEquals(0, verified);
             assertTrue(server.awaitSessionsEnded(1, Duration.ofSeconds(5)), "the session did not end");
