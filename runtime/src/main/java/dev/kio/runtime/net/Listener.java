@@ -3,6 +3,7 @@ package dev.kio.runtime.net;
 import java.lang.System.Logger.Level;
 import java.net.SocketAddress;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 
 import dev.kio.runtime.op.Op;
 import dev.kio.runtime.op.OpWaiter;
@@ -13,8 +14,9 @@ import dev.kio.runtime.worker.Worker;
 
 /**
  * One worker's listening socket with a multishot accept armed on it: each connection becomes a
- * {@link Conn} on this worker and its session is spawned here. Confined to the worker's thread,
- * except for the counters and {@link #closed}.
+ * {@link Conn} on this worker and its session is spawned here, or, for a
+ * {@link TcpServer.Acceptors#ROUND_ROBIN} server, on the pool's workers in turn. Confined to the
+ * worker's thread, except for the counters and {@link #closed}.
  *
  * <p>When accept fails for lack of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM) the
  * pending connections stay in the kernel's backlog; the accept is re-armed after a timer that
@@ -41,6 +43,7 @@ final class Listener implements OpWaiter {
     private boolean stopping;
     private boolean fdClosed;
     private long backoffMs;
+    private int turn;
     volatile long arms;
     volatile long accepted;
 
@@ -127,10 +130,30 @@ final class Listener implements OpWaiter {
     }
 
     private void serve(int connFd) {
-        Conn conn = new Conn(connFd, worker, family, server.options, Sockets.name(connFd, true), true);
+        if (server.acceptors == TcpServer.Acceptors.PER_WORKER) {
+            open(worker, connFd);
+            return;
+        }
+        Worker target = server.pool.worker(turn);
+        turn = (turn + 1) % server.pool.size();
+        if (target == worker) {
+            open(worker, connFd);
+            return;
+        }
+        try {
+            target.execute(() -> open(target, connFd));
+        } catch (RejectedExecutionException stopping) {
+            LOG.log(Level.WARNING, "connection fd {0} closed: {1} is stopping", connFd, target);
+            Native.close(connFd);
+        }
+    }
+
+    /** Makes the connection a {@link Conn} of {@code on} and starts its session; on that worker. */
+    private void open(Worker on, int connFd) {
+        Conn conn = new Conn(connFd, on, family, server.options, Sockets.name(connFd, true), true);
         try {
             Sockets.apply(connFd, family, server.options, conn);
-            worker.spawn(server.handler.accept(conn));
+            on.spawn(server.handler.accept(conn));
         } catch (Exception e) {
             LOG.log(Level.ERROR, "connection " + conn + " closed: setting it up failed", e);
             Native.close(connFd);

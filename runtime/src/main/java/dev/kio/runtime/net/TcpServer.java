@@ -20,30 +20,47 @@ import dev.kio.runtime.worker.Worker;
  * A stream server on a pool: every connection it accepts runs as a session, a task the
  * {@link ConnHandler} returns, on the worker that accepted it.
  *
- * <p><b>TCP</b> (IPv4 or IPv6): each worker has its own listening socket on the same address
- * with {@code SO_REUSEPORT}, and its own multishot accept ({@code IORING_ACCEPT_MULTISHOT},
- * 5.19); the kernel spreads incoming connections over the workers by a hash of the connection's
- * addresses, so no worker hands connections to another. Port 0 picks a free port for the first
- * listener and the others join it ({@link #address()} tells which).
+ * <p><b>TCP</b> (IPv4 or IPv6), {@link Acceptors#PER_WORKER} (the default): each worker has
+ * its own listening socket on the same address with {@code SO_REUSEPORT}, and its own multishot
+ * accept ({@code IORING_ACCEPT_MULTISHOT}, 5.19); the kernel spreads incoming connections over
+ * the workers by a hash of the connection's addresses, so no worker hands connections to
+ * another. Port 0 picks a free port for the first listener and the others join it
+ * ({@link #address()} tells which). {@link Acceptors#ROUND_ROBIN}: one listener, on worker 0,
+ * hands the connections it accepts to the workers in turn, for an even spread when a few
+ * connections would hash unevenly, at the cost of a cross-worker hand-off per connection.
  *
  * <p><b>Unix domain</b> stream sockets have no {@code SO_REUSEPORT}: one listener, on worker 0,
- * accepts and serves every connection. The socket file is created by bind (it must not exist)
- * and removed by {@link #close()}.
+ * accepts every connection and serves it itself, or with {@link Acceptors#ROUND_ROBIN} hands it
+ * to the workers in turn. The socket file is created by bind (it must not exist) and removed by
+ * {@link #close()}.
  *
  * <p>Running out of descriptors at accept (EMFILE) is survived: see {@link Listener}.
  * {@link #close()} stops accepting and closes the listening sockets; sessions already running
  * are left to finish (they own their connections).
  */
 public final class TcpServer implements AutoCloseable {
+    /** How a server's connections reach the workers. */
+    public enum Acceptors {
+        /** A listener per worker ({@code SO_REUSEPORT}; one on worker 0 for Unix sockets), each serving what it accepts. */
+        PER_WORKER,
+        /** One listener, on worker 0, handing connections to the pool's workers in turn. */
+        ROUND_ROBIN
+    }
+
+    final IoPool pool;
     final SocketAddress address;
     final SocketOptions options;
+    final Acceptors acceptors;
     final ConnHandler handler;
     private final List<Listener> listeners = new ArrayList<>();
     private boolean closed;
 
-    private TcpServer(SocketAddress address, SocketOptions options, ConnHandler handler) {
+    private TcpServer(IoPool pool, SocketAddress address, SocketOptions options, Acceptors acceptors,
+            ConnHandler handler) {
+        this.pool = pool;
         this.address = address;
         this.options = options;
+        this.acceptors = acceptors;
         this.handler = handler;
     }
 
@@ -56,15 +73,22 @@ public final class TcpServer implements AutoCloseable {
      */
     public static TcpServer start(IoPool pool, SocketAddress address, SocketOptions options, ConnHandler handler)
             throws OpException {
+        return start(pool, address, options, Acceptors.PER_WORKER, handler);
+    }
+
+    /** {@link #start(IoPool, SocketAddress, SocketOptions, ConnHandler) start} with a choice of {@link Acceptors}. */
+    public static TcpServer start(IoPool pool, SocketAddress address, SocketOptions options, Acceptors acceptors,
+            ConnHandler handler) throws OpException {
         Objects.requireNonNull(handler, "handler");
+        Objects.requireNonNull(acceptors, "acceptors");
         int family = SockAddr.family(Objects.requireNonNull(address, "address"));
         boolean unix = family == SockAddr.AF_UNIX;
-        int count = unix ? 1 : pool.size();
+        int count = unix || acceptors == Acceptors.ROUND_ROBIN ? 1 : pool.size();
         List<Integer> fds = new ArrayList<>();
         SocketAddress bound = address;
         try {
             for (int i = 0; i < count; i++) {
-                int fd = Sockets.listen(bound, options, !unix);
+                int fd = Sockets.listen(bound, options, count > 1);
                 fds.add(fd);
                 if (i == 0 && !unix) {
                     bound = Sockets.name(fd, false);
@@ -74,7 +98,7 @@ public final class TcpServer implements AutoCloseable {
             fds.forEach(dev.kio.runtime.sys.Native::close);
             throw e;
         }
-        TcpServer server = new TcpServer(bound, options, handler);
+        TcpServer server = new TcpServer(pool, bound, options, acceptors, handler);
         for (int i = 0; i < count; i++) {
             Worker w = pool.worker(i);
             Listener l = new Listener(server, w, fds.get(i), family);
