@@ -82,7 +82,7 @@ final class Driver implements Ring.CqeHandler, OpWaiter {
 
     BufferPool buffers() {
         if (buffers == null) {
-            buffers = BufferPool.open(ring, BufferPool.Config.defaults());
+            buffers = BufferPool.open(ring, worker.pool != null ? worker.pool.buffers : BufferPool.Config.defaults());
         }
         return buffers;
     }

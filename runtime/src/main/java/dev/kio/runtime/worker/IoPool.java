@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
+import dev.kio.runtime.buf.BufferPool;
 import dev.kio.runtime.ring.RingOptions;
 import dev.kio.runtime.ring.RingSetupException;
 import dev.kio.runtime.sys.Errno;
@@ -38,9 +39,11 @@ public final class IoPool implements AutoCloseable {
     private final Worker[] workers;
     private final Duration stopGrace;
     private final BiConsumer<Worker, Throwable> uncaught;
+    final BufferPool.Config buffers;
 
     private IoPool(Builder b, int[] cpus) {
         this.stopGrace = b.stopGrace;
+        this.buffers = b.buffers;
         this.uncaught = b.uncaught;
         this.workers = new Worker[b.workers];
         for (int i = 0; i < workers.length; i++) {
@@ -255,6 +258,7 @@ public final class IoPool implements AutoCloseable {
         private boolean pinIoWorkers = true;
         private RingOptions ring = RingOptions.defaults();
         private int initialOps = 1024;
+        private BufferPool.Config buffers = BufferPool.Config.defaults();
         private WorkerInit onStart;
         private Duration stopGrace = Duration.ofSeconds(5);
         private String threadNamePrefix = "kio-worker-";
@@ -305,6 +309,12 @@ public final class IoPool implements AutoCloseable {
             return this;
         }
 
+        /** Each worker's {@link Worker#buffers() buffer pool}; default {@link BufferPool.Config#defaults()}. */
+        public Builder buffers(BufferPool.Config config) {
+            this.buffers = Objects.requireNonNull(config);
+            return this;
+        }
+
         public Builder onStart(WorkerInit init) {
             this.onStart = init;
             return this;
@@ -351,6 +361,7 @@ public final class IoPool implements AutoCloseable {
             b.pinIoWorkers = pinIoWorkers;
             b.ring = ring;
             b.initialOps = initialOps;
+            b.buffers = buffers;
             b.onStart = onStart;
             b.stopGrace = stopGrace;
             b.threadNamePrefix = threadNamePrefix;

@@ -119,8 +119,9 @@ public final class Worker {
     }
 
     /**
-     * The worker's buffer pool, set up with {@link BufferPool.Config#defaults()} on first use
-     * (a worker that never asks pins no memory). Only on the worker's thread.
+     * The worker's buffer pool, set up on first use with the pool's
+     * {@link IoPool.Builder#buffers configuration} ({@link BufferPool.Config#defaults()} in direct
+     * mode); a worker that never asks pins no memory. Only on the worker's thread.
      */
     public BufferPool buffers() {
         return driver().buffers();

@@ -87,6 +87,28 @@ class WorkerBuffersTest {
     }
 
     @Test
+    void everyWorkerSetsUpItsPoolWithTheBuildersConfiguration() throws Exception {
+        BufferPool.Config config = new BufferPool.Config(4096, 8, 16);
+        try (IoPool pool = IoPool.builder().workers(2).pin(false).buffers(config).start()) {
+            for (Worker w : pool.workers()) {
+                long bufferBytes = w.syncWait(new Frame<Long>() {
+                    @Override
+                    protected void step() {
+                        Buffer buffer = worker().buffers().acquire();
+                        long bytes = buffer.segment().byteSize();
+                        buffer.release();
+                        complete(bytes);
+                    }
+                });
+                PoolState state = new PoolState();
+                w.syncWait(state);
+                assertEquals(config, state.pool.config(), () -> "on " + w);
+                assertEquals(4096, bufferBytes, () -> "on " + w);
+            }
+        }
+    }
+
+    @Test
     void aFrameThatFailsWithABufferLentGetsItBackOnlyAfterItsReadIsCancelled() throws Exception {
         int[] pipe = pipe();
         try (IoPool pool = IoPool.builder().workers(1).start()) {
