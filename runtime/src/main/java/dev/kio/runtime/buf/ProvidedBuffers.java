@@ -101,6 +101,7 @@ public final class ProvidedBuffers extends BufferOwner implements AutoCloseable 
             throw new OpException(-rc, Errno.name(-rc), Errno.describe(-rc) + (rc == -Errno.EINVAL
                     ? "; provided buffer rings need Linux 5.19 or newer" : ""), "register_buf_ring", "group " + groupId);
         }
+        ring.closeWith(group);
         return group;
     }
 
@@ -225,13 +226,15 @@ public final class ProvidedBuffers extends BufferOwner implements AutoCloseable 
     void free() {
         if (!ring.isClosed()) {
             ring.unregisterBufRing(groupId);
+            ring.forget(this);
         }
         arena.close();
     }
 
     /**
      * Closes the group: the memory is unregistered and freed once no receive naming it and no op
-     * naming one of its buffers is in the kernel. Held buffers become unusable.
+     * naming one of its buffers is in the kernel. Held buffers become unusable. A group still open
+     * when its ring closes (its worker stops) is closed then.
      */
     @Override
     public void close() {

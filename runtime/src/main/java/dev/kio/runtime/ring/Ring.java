@@ -3,6 +3,8 @@ package dev.kio.runtime.ring;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
 
 import dev.kio.runtime.sys.Errno;
 import dev.kio.runtime.sys.Native;
@@ -101,6 +103,8 @@ public final class Ring implements AutoCloseable {
     private int cqHead;
 
     private boolean closed;
+    /** What was registered with this ring and must be released with it: see {@link #closeWith}. */
+    private final List<AutoCloseable> registered = new ArrayList<>();
 
     private Ring(MemorySegment info, RingOptions options) {
         ringPtr = info.getAtIndex(JAVA_LONG, 0);
@@ -379,13 +383,38 @@ public final class Ring implements AutoCloseable {
     }
 
     /**
-     * Unmaps the rings and closes the ring fd. Only call this once every operation's completion
+     * Closes {@code resource} when this ring closes, before the ring is torn down: for what is
+     * registered with the ring (a provided-buffer group) and must be released with it even when
+     * its user never closes it. {@link #forget} undoes it. On the ring's thread.
+     */
+    public void closeWith(AutoCloseable resource) {
+        registered.add(resource);
+    }
+
+    /** Stops {@linkplain #closeWith closing} {@code resource} with the ring; it was closed otherwise. */
+    public void forget(AutoCloseable resource) {
+        registered.remove(resource);
+    }
+
+    /**
+     * Closes what was {@linkplain #closeWith registered} with the ring, then unmaps the rings and
+     * closes the ring fd; idempotent. Only call this once every operation's completion
      * has been reaped, or with memory the kernel may still touch deliberately kept alive: closing
      * makes the kernel cancel what is left, asynchronously.
      */
     @Override
     public void close() {
         if (!closed) {
+            for (AutoCloseable resource : registered.toArray(AutoCloseable[]::new)) {
+                try {
+                    resource.close();
+                } catch (Exception e) {
+                    // The ring must close whatever one resource does; the failure is only reported.
+                    System.getLogger("dev.kio.runtime.ring").log(System.Logger.Level.WARNING,
+                            "closing " + resource + " with its ring failed", e);
+                }
+            }
+            registered.clear();
             closed = true;
             Native.ringDestroy(ringPtr);
             arena.close();

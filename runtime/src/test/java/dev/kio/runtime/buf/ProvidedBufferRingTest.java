@@ -271,6 +271,21 @@ class ProvidedBufferRingTest {
     }
 
     @Test
+    void aGroupLeftOpenIsClosedAndFreedWithItsRing() throws Exception {
+        ProvidedBuffers group;
+        ProvidedBuffers closedEarlier;
+        try (RingHarness h = RingHarness.open()) {
+            group = group(h, 6);
+            closedEarlier = group(h, 7);
+            closedEarlier.close();
+            assertTrue(closedEarlier.isFreed());
+            assertFalse(group.isClosed());
+        }
+        assertTrue(group.isClosed(), "closed by the ring's close");
+        assertTrue(group.isFreed(), "nothing was lent, so the memory is given back");
+    }
+
+    @Test
     void stopWhileArmedEndsAfterTheCancelAndTheGroupIsFreedOnlyThen() throws Throwable {
         try (RingHarness h = RingHarness.open(); SocketPair pair = new SocketPair()) {
             ProvidedBuffers group = group(h, 4);
