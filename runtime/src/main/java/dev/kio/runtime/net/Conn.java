@@ -2,6 +2,8 @@ package dev.kio.runtime.net;
 
 import java.lang.foreign.MemorySegment;
 import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.Objects;
 
 import dev.kio.Task;
 import dev.kio.runtime.buf.Buffer;
@@ -138,12 +140,27 @@ public final class Conn {
      * receives; fails with {@link java.io.EOFException} if the peer stops sending first.
      */
     public Task<Void> recvExactly(MemorySegment segment, long offset, long length) {
-        return Transfer.start(this, false, segment, offset, length);
+        return Transfer.start(this, false, segment, offset, length, null);
+    }
+
+    /**
+     * {@link #recvExactly(MemorySegment, long, long) recvExactly} within {@code timeout} overall:
+     * each receive carries the time left as its link timeout. Fails with
+     * {@link dev.kio.OpTimedOutException} (ETIMEDOUT) naming the bytes received by then, which
+     * are in {@code segment}; the connection stays open.
+     */
+    public Task<Void> recvExactly(MemorySegment segment, long offset, long length, Duration timeout) {
+        return Transfer.start(this, false, segment, offset, length, Objects.requireNonNull(timeout, "timeout"));
     }
 
     /** Sends {@code length} bytes of {@code segment} from {@code offset}, looping over short sends. */
     public Task<Void> sendAll(MemorySegment segment, long offset, long length) {
-        return Transfer.start(this, true, segment, offset, length);
+        return Transfer.start(this, true, segment, offset, length, null);
+    }
+
+    /** {@link #sendAll(MemorySegment, long, long) sendAll} within {@code timeout} overall, as {@link #recvExactly(MemorySegment, long, long, Duration)}. */
+    public Task<Void> sendAll(MemorySegment segment, long offset, long length, Duration timeout) {
+        return Transfer.start(this, true, segment, offset, length, Objects.requireNonNull(timeout, "timeout"));
     }
 
     /**
