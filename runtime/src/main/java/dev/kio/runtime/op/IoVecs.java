@@ -80,6 +80,7 @@ public final class IoVecs {
             if (s == null) {
                 throw new IllegalArgumentException("iovec " + i + " of " + count + " is not set");
             }
+            Ops.alive(s, " of iovec " + i);
             if (kernelWrites && s.isReadOnly()) {
                 throw new IllegalArgumentException("cannot read into a read-only segment (iovec " + i + ") " + s);
             }

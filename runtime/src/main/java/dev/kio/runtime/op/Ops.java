@@ -317,6 +317,7 @@ public final class Ops {
         if (!path.isNative()) {
             throw new IllegalArgumentException("io_uring needs native memory; got a heap segment for a path " + path);
         }
+        alive(path, " for a path");
         for (long i = 0; i < path.byteSize(); i++) {
             if (path.get(JAVA_BYTE, i) == 0) {
                 return path;
@@ -538,12 +539,24 @@ public final class Ops {
         return op;
     }
 
+    /**
+     * Refuses memory whose arena is already closed. kio keeps a segment reachable until its op's
+     * last completion, but cannot stop its owner from closing the arena while the op is in the
+     * kernel: that is the caller's to avoid, as with any memory lent to the kernel.
+     */
+    static void alive(MemorySegment segment, String what) {
+        if (!segment.scope().isAlive()) {
+            throw new IllegalStateException("the arena of the segment" + what + " is closed: " + segment);
+        }
+    }
+
     private static MemorySegment checked(MemorySegment segment, long offset, int length, boolean kernelWrites) {
         Objects.requireNonNull(segment, "segment");
         Objects.checkFromIndexSize(offset, length, segment.byteSize());
         if (!segment.isNative()) {
             throw new IllegalArgumentException("io_uring needs native memory; got a heap segment " + segment);
         }
+        alive(segment, "");
         if (kernelWrites && segment.isReadOnly()) {
             throw new IllegalArgumentException("cannot read into a read-only segment " + segment);
         }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -165,6 +166,26 @@ class PipeReadWriteTest {
             assertThrows(IllegalArgumentException.class,
                     () -> h.ops.read(pipe[0], readOnly, 0, 16, Ops.CURRENT_POSITION),
                     "the kernel would write into a read-only segment");
+            assertEquals(0, h.table.active());
+            assertEquals(0, h.ring.sqPending());
+        }
+    }
+
+    @Test
+    void segmentOfAClosedArenaIsRefusedBeforeTheKernelSeesIt() throws Exception {
+        try (RingHarness h = RingHarness.open()) {
+            int[] pipe = h.pipe();
+            MemorySegment freed;
+            try (Arena arena = Arena.ofConfined()) {
+                freed = arena.allocate(16);
+            }
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> h.ops.read(pipe[0], freed, 0, 16, Ops.CURRENT_POSITION));
+            assertTrue(e.getMessage().contains("arena of the segment is closed"), e.getMessage());
+            assertThrows(IllegalStateException.class, () -> h.ops.write(pipe[1], freed, 0, 16, Ops.CURRENT_POSITION));
+            IoVecs vecs = new IoVecs(h.arena, 2).set(0, h.arena.allocate(8), 0, 8).set(1, freed, 0, 16);
+            e = assertThrows(IllegalStateException.class, () -> h.ops.readv(pipe[0], vecs, Ops.CURRENT_POSITION));
+            assertTrue(e.getMessage().contains("of iovec 1"), e.getMessage());
             assertEquals(0, h.table.active());
             assertEquals(0, h.ring.sqPending());
         }
