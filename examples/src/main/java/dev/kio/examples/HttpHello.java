@@ -23,6 +23,7 @@ import dev.kio.runtime.net.SocketOptions;
 import dev.kio.runtime.net.TcpServer;
 import dev.kio.runtime.ring.IoUring;
 import dev.kio.runtime.ring.RingSetupException;
+import dev.kio.runtime.sys.Errno;
 import dev.kio.runtime.worker.IoPool;
 import dev.kio.runtime.worker.Worker;
 
@@ -102,6 +103,7 @@ public abstract class HttpHello implements AutoCloseable {
         long requests;
         long rejected;
         long timedOut;
+        long reset;
         long failed;
         String lastFailure;
 
@@ -124,7 +126,12 @@ public abstract class HttpHello implements AutoCloseable {
             return timedOut;
         }
 
-        /** Connections that ended with an error (a reset by the peer, say). */
+        /** Connections the peer reset or left while being sent to (as wrk's do at the end of a run). */
+        public long reset() {
+            return reset;
+        }
+
+        /** Connections that ended with another error. */
         public long failed() {
             return failed;
         }
@@ -173,7 +180,7 @@ public abstract class HttpHello implements AutoCloseable {
 
     /**
      * Answers the connection's requests until it is to close (asked for, a bad request, an idle
-     * timeout, the peer closing, an error), then closes it. Failures are counted, not thrown:
+     * timeout, the peer closing or resetting, an error), then closes it. Failures are counted, not thrown:
      * nobody awaits a session.
      */
     @Flow
@@ -207,8 +214,12 @@ public abstract class HttpHello implements AutoCloseable {
         } catch (OpTimedOutException idle) {
             mine.timedOut++;
         } catch (OpException e) {
-            mine.failed++;
-            mine.lastFailure = e.getMessage();
+            if (e.errno() == Errno.ECONNRESET || e.errno() == Errno.EPIPE) {
+                mine.reset++;
+            } else {
+                mine.failed++;
+                mine.lastFailure = e.getMessage();
+            }
         } finally {
             in.release();
             out.release();
@@ -394,8 +405,8 @@ public abstract class HttpHello implements AutoCloseable {
             for (int w = 0; w < stats.length; w++) {
                 WorkerStats s = stats[w];
                 System.out.printf("  worker %d: %d connection(s), %d request(s) answered, %d rejected (400),"
-                        + " %d idle timeout(s), %d failed%s%n", w, s.connections, s.requests, s.rejected, s.timedOut,
-                        s.failed, s.lastFailure == null ? "" : " (last: " + s.lastFailure + ")");
+                        + " %d idle timeout(s), %d reset by the peer, %d failed%s%n", w, s.connections, s.requests,
+                        s.rejected, s.timedOut, s.reset, s.failed, s.lastFailure == null ? "" : " (last: " + s.lastFailure + ")");
             }
             System.out.println("server and pool stopped cleanly");
         } finally {
