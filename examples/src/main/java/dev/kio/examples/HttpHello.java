@@ -31,13 +31,15 @@ import dev.kio.runtime.worker.Worker;
  * An HTTP/1.1 server answering every request with {@code Hello, World!}, in the shape of kio's
  * Tokio benchmark: one {@code SO_REUSEPORT} listener per worker, a {@link #session} flow per
  * connection, keep-alive, and pipelined requests answered in order. All the responses owed for
- * the requests that one receive completed go out in one send; a partial request left at the end of
- * the buffer moves to its start and waits for the next receive. Heads are parsed in place by
+ * the requests that one receive completed go out in one send (in several only when they outgrow a
+ * worker buffer, some 190 responses); a partial request left at the end of the buffer moves to its
+ * start and waits for the next receive. Heads are parsed in place by
  * {@link HttpRequestParser}; bodies ({@code Content-Length}) are skipped, also across receives.
  *
  * <p>A malformed request, a head longer than {@link Settings#maxHeadBytes()} or with more than
  * {@link Settings#maxHeaders()} fields gets {@code 400 Bad Request} with {@code Connection: close}
- * after the responses to the requests before it, and the connection is closed. So is a connection
+ * after the responses to the requests before it, and the connection is closed ({@link #linger
+ * lingering}, so the response is not lost to a reset). So is a connection
  * after a request asking for it ({@code Connection: close}, HTTP/1.0 without keep-alive), and one
  * that neither sends a byte nor takes one for {@link Settings#idleTimeout()}: every receive and
  * send carries it as a link timeout, so no timer thread is involved. After warm-up a request costs
@@ -186,8 +188,8 @@ public abstract class HttpHello implements AutoCloseable {
 
     /**
      * Answers the connection's requests until it is to close (asked for, a bad request, an idle
-     * timeout, the peer closing or resetting, an error), then closes it. Failures are counted, not thrown:
-     * nobody awaits a session.
+     * timeout, the peer closing or resetting, an error), then closes it. Failures are counted, not
+     * thrown: nobody awaits a session.
      */
     @Flow
     public void session(Conn conn) throws OpException {
