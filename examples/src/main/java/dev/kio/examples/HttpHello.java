@@ -1,0 +1,509 @@
+package dev.kio.examples;
+
+import static dev.kio.Flows.await;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+import dev.kio.Flow;
+import dev.kio.IoHandler;
+import dev.kio.OpException;
+import dev.kio.OpTimedOutException;
+import dev.kio.runtime.buf.Buffer;
+import dev.kio.runtime.net.Conn;
+import dev.kio.runtime.net.SocketOptions;
+import dev.kio.runtime.net.TcpServer;
+import dev.kio.runtime.ring.IoUring;
+import dev.kio.runtime.ring.RingSetupException;
+import dev.kio.runtime.sys.Errno;
+import dev.kio.runtime.worker.IoPool;
+import dev.kio.runtime.worker.Worker;
+
+/**
+ * An HTTP/1.1 server answering every request with {@code Hello, World!}, in the shape of kio's
+ * Tokio benchmark: one {@code SO_REUSEPORT} listener per worker, a {@link #session} flow per
+ * connection, keep-alive, and pipelined requests answered in order. All the responses owed for
+ * the requests that one receive completed go out in one send (in several only when they outgrow a
+ * worker buffer, some 190 responses); a partial request left at the end of the buffer moves to its
+ * start and waits for the next receive. Heads are parsed in place by
+ * {@link HttpRequestParser}; bodies ({@code Content-Length}) are skipped, also across receives.
+ *
+ * <p>A malformed request, a head longer than {@link Settings#maxHeadBytes()} or with more than
+ * {@link Settings#maxHeaders()} fields gets {@code 400 Bad Request} with {@code Connection: close}
+ * after the responses to the requests before it, and the connection is closed ({@link #linger
+ * lingering}, so the response is not lost to a reset). So is a connection
+ * after a request asking for it ({@code Connection: close}, HTTP/1.0 without keep-alive), and one
+ * that neither sends a byte nor takes one for {@link Settings#idleTimeout()}: every receive and
+ * send carries it as a link timeout, so no timer thread is involved. After warm-up a request costs
+ * no allocation: the buffers are the worker's, one parser per worker serves its sessions in turn,
+ * and the responses are constants copied into the send buffer.
+ *
+ * <p>As a program ({@code KIO_DEMO_MAIN=dev.kio.examples.HttpHello scripts/demo --port 8080}):
+ * {@code [--host 127.0.0.1] [--port 8080] [--workers N] [--seconds S] [--idle-timeout S]
+ * [--self-test]}. It serves until interrupted (SIGINT, SIGTERM) or for {@code S} seconds, then
+ * stops cleanly and prints what each worker served. {@code --self-test} instead starts the server
+ * on a free port, drives it with a client over keep-alive, pipelining and a malformed request,
+ * prints what was verified and exits: 0 when it all held, 1 otherwise, 2 without io_uring,
+ * 64 for a malformed argument.
+ */
+@IoHandler
+public abstract class HttpHello implements AutoCloseable {
+    static final String HELLO = "HTTP/1.1 200 OK\r\nContent-Length: 13\r\nContent-Type: text/plain\r\n\r\nHello, World!";
+    /** For an HTTP/1.0 client that asked to keep the connection: without it, it would expect a close. */
+    static final String HELLO_KEEP_ALIVE = "HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nContent-Length: 13\r\n"
+            + "Content-Type: text/plain\r\n\r\nHello, World!";
+    static final String HELLO_CLOSE = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 13\r\n"
+            + "Content-Type: text/plain\r\n\r\nHello, World!";
+    static final String BAD_REQUEST = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 11\r\n"
+            + "Content-Type: text/plain\r\n\r\nBad Request";
+
+    private static final MemorySegment HELLO_BYTES = nativeAscii(HELLO);
+    private static final MemorySegment HELLO_KEEP_ALIVE_BYTES = nativeAscii(HELLO_KEEP_ALIVE);
+    private static final MemorySegment HELLO_CLOSE_BYTES = nativeAscii(HELLO_CLOSE);
+    private static final MemorySegment BAD_REQUEST_BYTES = nativeAscii(BAD_REQUEST);
+    private static final int LONGEST_RESPONSE = Math.max(HELLO_KEEP_ALIVE.length(), BAD_REQUEST.length());
+    /** The longest a closing connection waits for each of the peer's remaining bytes, see {@link #linger}. */
+    static final Duration LINGER = Duration.ofSeconds(1);
+    /** The most a closing connection reads and drops, see {@link #linger}. */
+    static final long MAX_LINGER_BYTES = 256 * 1024;
+
+    /**
+     * How the server treats its clients.
+     *
+     * @param idleTimeout  how long a receive or a send may wait before the connection is closed
+     * @param maxHeadBytes the longest request head accepted; a worker buffer's size caps it
+     * @param maxHeaders   the most header fields a request may have
+     */
+    public record Settings(Duration idleTimeout, int maxHeadBytes, int maxHeaders) {
+        public Settings {
+            if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+                throw new IllegalArgumentException("idle timeout must be positive, got " + idleTimeout);
+            }
+            if (maxHeadBytes < 1 || maxHeaders < 0) {
+                throw new IllegalArgumentException("max head bytes must be positive and max headers not negative, got "
+                        + maxHeadBytes + " and " + maxHeaders);
+            }
+        }
+
+        /** 10 s idle, heads up to 8 KiB and 100 fields. */
+        public static Settings defaults() {
+            return new Settings(Duration.ofSeconds(10), 8 * 1024, 100);
+        }
+
+        public Settings withIdleTimeout(Duration timeout) {
+            return new Settings(timeout, maxHeadBytes, maxHeaders);
+        }
+    }
+
+    /** What one worker's sessions did; written only on that worker. */
+    public static final class WorkerStats {
+        long connections;
+        long requests;
+        long rejected;
+        long timedOut;
+        long reset;
+        long failed;
+        String lastFailure;
+
+        public long connections() {
+            return connections;
+        }
+
+        /** Requests answered with 200. */
+        public long requests() {
+            return requests;
+        }
+
+        /** Requests answered with 400. */
+        public long rejected() {
+            return rejected;
+        }
+
+        /** Connections closed for idling. */
+        public long timedOut() {
+            return timedOut;
+        }
+
+        /** Connections the peer reset or left while being sent to (as wrk's do at the end of a run). */
+        public long reset() {
+            return reset;
+        }
+
+        /** Connections that ended with another error. */
+        public long failed() {
+            return failed;
+        }
+
+        /** The message of the last session failure on this worker, or null. */
+        public String lastFailure() {
+            return lastFailure;
+        }
+    }
+
+    final Settings settings;
+    final long idleNanos;
+    final long lingerNanos;
+    final WorkerStats[] stats;
+    final HttpRequestParser[] parsers;
+    final Semaphore ended = new Semaphore(0);
+    TcpServer server;
+
+    protected HttpHello(int workers, Settings settings) {
+        this.settings = settings;
+        idleNanos = settings.idleTimeout().toNanos();
+        lingerNanos = Math.min(idleNanos, LINGER.toNanos());
+        stats = new WorkerStats[workers];
+        parsers = new HttpRequestParser[workers];
+        for (int i = 0; i < workers; i++) {
+            stats[i] = new WorkerStats();
+            parsers[i] = new HttpRequestParser(settings.maxHeaders());
+        }
+    }
+
+    /**
+     * Serves on {@code address} (port 0 picks a free port, see {@link #address()}) on every worker
+     * of {@code pool}.
+     *
+     * @throws OpException              when the listening sockets cannot be set up (EADDRINUSE...)
+     */
+    public static HttpHello start(IoPool pool, InetSocketAddress address, Settings settings) throws OpException {
+        HttpHello hello = new HttpHello_Kio(pool.size(), settings);
+        hello.server = TcpServer.start(pool, address, SocketOptions.defaults(), conn -> HttpHello_Kio.session(hello,
+                conn));
+        return hello;
+    }
+
+    /** Serves on a free loopback port. */
+    public static HttpHello start(IoPool pool, Settings settings) throws OpException {
+        return start(pool, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), settings);
+    }
+
+    /**
+     * Answers the connection's requests until it is to close (asked for, a bad request, an idle
+     * timeout, the peer closing or resetting, an error), then closes it. Failures are counted, not
+     * thrown: nobody awaits a session.
+     */
+    @Flow
+    public void session(Conn conn) throws OpException {
+        int w = conn.worker().index();
+        WorkerStats mine = stats[w];
+        mine.connections++;
+        Buffer in = Worker.current().buffers().acquire();
+        Buffer out = Worker.current().buffers().acquire();
+        Pipeline pipeline = new Pipeline(parsers[w], in.segment(), out.segment(),
+                Math.min(settings.maxHeadBytes(), in.capacity()), mine);
+        try {
+            while (true) {
+                boolean outFull = pipeline.answer();
+                int sent = 0;
+                while (sent < pipeline.outLength) {
+                    sent += await(conn.send(out, sent, pipeline.outLength - sent).timeout(idleNanos));
+                }
+                if (pipeline.closing) {
+                    linger(conn, in);
+                    return;
+                }
+                if (!outFull) {
+                    int n = await(conn.recv(in, pipeline.buffered, in.capacity() - pipeline.buffered)
+                            .timeout(idleNanos));
+                    if (n == 0) {
+                        return;
+                    }
+                    pipeline.buffered += n;
+                }
+            }
+        } catch (OpTimedOutException idle) {
+            // An idle connection, not one lingering: linger() keeps its own timeouts.
+            mine.timedOut++;
+        } catch (OpException e) {
+            if (e.errno() == Errno.ECONNRESET || e.errno() == Errno.EPIPE) {
+                mine.reset++;
+            } else {
+                mine.failed++;
+                mine.lastFailure = e.getMessage();
+            }
+        } finally {
+            in.release();
+            out.release();
+            await(conn.close());
+            ended.release();
+        }
+    }
+
+    /**
+     * Ends a connection the server decided to close: the peer may still be sending (the rest of a
+     * pipeline, an oversized head), and closing with bytes unread would reset the connection, which
+     * can destroy the last response before the peer reads it (RFC 9112 section 9.6). So the sending
+     * half is shut down first, and what still comes is dropped until the peer closes, or sends
+     * nothing for {@link #LINGER} (the idle timeout if shorter), or {@link #MAX_LINGER_BYTES} were dropped.
+     */
+    @Flow
+    void linger(Conn conn, Buffer drain) throws OpException {
+        await(conn.shutdownOutput());
+        long dropped = 0;
+        try {
+            while (dropped < MAX_LINGER_BYTES) {
+                int n = await(conn.recv(drain).timeout(lingerNanos));
+                if (n == 0) {
+                    return;
+                }
+                dropped += n;
+            }
+        } catch (OpTimedOutException quiet) {
+            // The peer kept the connection open without sending: the response had its chance.
+        }
+    }
+
+    /**
+     * One connection's received bytes and the responses owed for them: plain code run between the
+     * session's awaits. The bytes not consumed yet sit at the start of {@code in}.
+     */
+    static final class Pipeline {
+        private final HttpRequestParser parser;
+        private final MemorySegment in;
+        private final MemorySegment out;
+        private final int maxHead;
+        private final WorkerStats stats;
+        /** Bytes received and not consumed, from the start of {@code in}. */
+        int buffered;
+        /** Bytes of responses to send, from the start of {@code out}. */
+        int outLength;
+        /** Whether the connection closes once {@code out} is sent. */
+        boolean closing;
+        /** Body bytes of the last request still to come and be skipped. */
+        private long bodyLeft;
+
+        Pipeline(HttpRequestParser parser, MemorySegment in, MemorySegment out, int maxHead, WorkerStats stats) {
+            this.parser = parser;
+            this.in = in;
+            this.out = out;
+            this.maxHead = maxHead;
+            this.stats = stats;
+        }
+
+        /**
+         * Answers the complete requests buffered, in order, into {@code out}, and moves what is left
+         * (part of a request) to the start of {@code in}.
+         *
+         * @return whether {@code out} filled up before every complete request was answered
+         */
+        boolean answer() {
+            outLength = 0;
+            int at = 0;
+            boolean outFull = false;
+            while (!closing) {
+                if (bodyLeft > 0) {
+                    int skipped = (int) Math.min(bodyLeft, buffered - at);
+                    at += skipped;
+                    bodyLeft -= skipped;
+                    if (bodyLeft > 0) {
+                        break;
+                    }
+                }
+                if (outLength + LONGEST_RESPONSE > out.byteSize()) {
+                    outFull = true;
+                    break;
+                }
+                int head = parser.parse(in, at, Math.min(buffered - at, maxHead));
+                if (head == HttpRequestParser.INCOMPLETE) {
+                    if (buffered - at >= maxHead) {
+                        reject();
+                    }
+                    break;
+                }
+                if (head == HttpRequestParser.MALFORMED) {
+                    reject();
+                    break;
+                }
+                at += head;
+                bodyLeft = parser.contentLength();
+                stats.requests++;
+                closing = !parser.keepAlive();
+                append(closing ? HELLO_CLOSE_BYTES : parser.minorVersion() == 0 ? HELLO_KEEP_ALIVE_BYTES : HELLO_BYTES);
+            }
+            buffered -= at;
+            MemorySegment.copy(in, at, in, 0, buffered);
+            return outFull;
+        }
+
+        private void reject() {
+            stats.rejected++;
+            closing = true;
+            append(BAD_REQUEST_BYTES);
+        }
+
+        private void append(MemorySegment response) {
+            MemorySegment.copy(response, 0, out, outLength, response.byteSize());
+            outLength += (int) response.byteSize();
+        }
+    }
+
+    private static MemorySegment nativeAscii(String s) {
+        byte[] bytes = s.getBytes(StandardCharsets.US_ASCII);
+        return Arena.global().allocate(bytes.length).copyFrom(MemorySegment.ofArray(bytes));
+    }
+
+    /** The address the server listens on, with its actual port. */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) server.address();
+    }
+
+    /**
+     * Waits up to {@code timeout} until {@code sessions} sessions have ended (counting from the
+     * start, less those already waited for), from a plain thread; their counts are visible then.
+     */
+    public boolean awaitSessionsEnded(int sessions, Duration timeout) throws InterruptedException {
+        return ended.tryAcquire(sessions, timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Each worker's counts, by worker index; read them after {@link #awaitSessionsEnded} or once the pool stopped. */
+    public WorkerStats[] stats() {
+        return stats.clone();
+    }
+
+    /** Stops accepting; open connections are served until they close or idle out. */
+    @Override
+    public void close() throws IOException {
+        server.close();
+    }
+
+    public static void main(String[] args) throws Exception {
+        Args a = Args.parse(args);
+        if (!IoUring.isAvailable()) {
+            unavailable(IoUring.unavailabilityCause().orElseThrow());
+            System.exit(2);
+        }
+        IoPool.Builder builder = IoPool.builder();
+        if (a.workers > 0) {
+            builder.workers(a.workers);
+        }
+        Settings settings = Settings.defaults().withIdleTimeout(Duration.ofSeconds(a.idleSeconds));
+        IoPool pool;
+        try {
+            pool = builder.start();
+        } catch (RingSetupException e) {
+            unavailable(e);
+            System.exit(2);
+            return;
+        }
+        if (a.selfTest) {
+            boolean passed;
+            try (pool) {
+                passed = HttpHelloSelfTest.run(System.out, pool, settings);
+            }
+            System.exit(passed ? 0 : 1);
+        }
+        serve(pool, new InetSocketAddress(InetAddress.getByName(a.host), a.port), settings, a.seconds);
+    }
+
+    /**
+     * Serves until SIGINT or SIGTERM, or for {@code seconds} if positive, then closes the server
+     * and the pool and prints each worker's counts.
+     */
+    private static void serve(IoPool pool, InetSocketAddress address, Settings settings, long seconds)
+            throws Exception {
+        CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch stopped = new CountDownLatch(1);
+        // The JVM halts once its shutdown hooks return: hold this one until the pool has stopped.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            try {
+                stopped.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "kio-http-hello-stop"));
+        try {
+            WorkerStats[] stats;
+            try (pool; HttpHello hello = start(pool, address, settings)) {
+                System.out.printf("kio HTTP hello server on http://%s:%d/ with %d worker(s), idle timeout %d s; %s%n",
+                        address.getAddress().getHostAddress(), hello.address().getPort(), pool.size(),
+                        settings.idleTimeout().toSeconds(), seconds > 0 ? "stopping after " + seconds + " s"
+                                : "Ctrl-C or SIGTERM stops it");
+                if (seconds > 0) {
+                    stop.await(seconds, TimeUnit.SECONDS);
+                } else {
+                    stop.await();
+                }
+                stats = hello.stats();
+            }
+            // The pool's threads are gone: their last counts are visible.
+            for (int w = 0; w < stats.length; w++) {
+                WorkerStats s = stats[w];
+                System.out.printf("  worker %d: %d connection(s), %d request(s) answered, %d rejected (400),"
+                        + " %d idle timeout(s), %d reset by the peer, %d failed%s%n", w, s.connections, s.requests,
+                        s.rejected, s.timedOut, s.reset, s.failed, s.lastFailure == null ? "" : " (last: " + s.lastFailure + ")");
+            }
+            System.out.println("server and pool stopped cleanly");
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    private static void unavailable(RingSetupException cause) {
+        System.err.println("kio: io_uring is not available here (" + cause.errnoName() + "): " + cause.reason());
+        System.err.println("fix: " + cause.fix());
+    }
+
+    /** The command line. */
+    private static final class Args {
+        String host = "127.0.0.1";
+        int port = 8080;
+        int workers;
+        long seconds;
+        long idleSeconds = Settings.defaults().idleTimeout().toSeconds();
+        boolean selfTest;
+
+        static Args parse(String[] args) {
+            Args a = new Args();
+            for (int i = 0; i < args.length; i++) {
+                String option = args[i];
+                if (option.equals("--self-test")) {
+                    a.selfTest = true;
+                    continue;
+                }
+                if (i + 1 == args.length) {
+                    usage("missing value after " + option);
+                }
+                String value = args[++i];
+                switch (option) {
+                    case "--host" -> a.host = value;
+                    case "--port" -> a.port = (int) number(option, value, 0, 65535);
+                    case "--workers" -> a.workers = (int) number(option, value, 1, 1024);
+                    case "--seconds" -> a.seconds = number(option, value, 1, Long.MAX_VALUE / 1_000_000_000L);
+                    case "--idle-timeout" -> a.idleSeconds = number(option, value, 1, Long.MAX_VALUE / 1_000_000_000L);
+                    default -> usage("unknown option " + option);
+                }
+            }
+            return a;
+        }
+
+        private static long number(String option, String value, long min, long max) {
+            try {
+                long n = Long.parseLong(value);
+                if (n >= min && n <= max) {
+                    return n;
+                }
+            } catch (NumberFormatException notANumber) {
+                // reported below, with the usage
+            }
+            usage(option + " takes a number from " + min + " to " + max + ", got \"" + value + "\"");
+            return 0;
+        }
+
+        private static void usage(String problem) {
+            System.err.println("HttpHello: " + problem);
+            System.err.println("usage: HttpHello [--host 127.0.0.1] [--port 8080] [--workers N] [--seconds S]"
+                    + " [--idle-timeout S] [--self-test]");
+            System.exit(64);
+        }
+    }
+}
