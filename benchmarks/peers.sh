@@ -124,7 +124,7 @@ peers_start() {
     done
     cat "$out" >&2
     rm -f "$out"
-    kill "$peers_pid" 2>/dev/null
+    kill "$peers_pid" 2>/dev/null || true
     peers_fail "$1 $2 did not print READY"
 }
 
@@ -158,7 +158,7 @@ peer_selfcheck() {
         message="kio peer selfcheck $name $RANDOM"
         exec {fd}<>"/dev/tcp/127.0.0.1/$peers_port"
         printf '%s' "$message" >&"$fd"
-        IFS= read -r -N "${#message}" -t 5 -u "$fd" reply
+        IFS= read -r -N "${#message}" -t 5 -u "$fd" reply || true
         exec {fd}>&-
         if [[ $reply == "$message" ]]; then echo "$name echo: ok"; else peers_fail "$name echo: sent '$message', got '$reply'"; ok=1; fi
         peers_stop || ok=1
@@ -166,7 +166,7 @@ peer_selfcheck() {
         peers_start "$name" http || { ok=1; continue; }
         exec {fd}<>"/dev/tcp/127.0.0.1/$peers_port"
         printf '%s' "$requests" >&"$fd"
-        IFS= read -r -N "${#responses}" -t 5 -u "$fd" reply
+        IFS= read -r -N "${#responses}" -t 5 -u "$fd" reply || true
         exec {fd}>&-
         if [[ $reply == "$responses" ]]; then
             echo "$name http: ok (16 pipelined requests in one write)"
