@@ -22,6 +22,7 @@ public final class Errno {
     public static final int EPIPE = 32;
     public static final int ENOSYS = 38;
     public static final int ENOTEMPTY = 39;
+    public static final int EMSGSIZE = 90;
     public static final int ETIME = 62;
     public static final int EBADFD = 77;
     public static final int EOPNOTSUPP = 95;
