@@ -26,6 +26,7 @@ public final class Errno {
     public static final int ETIME = 62;
     public static final int EBADFD = 77;
     public static final int EOPNOTSUPP = 95;
+    public static final int EADDRINUSE = 98;
     public static final int ENETUNREACH = 101;
     public static final int ECONNRESET = 104;
     public static final int ENOBUFS = 105;
