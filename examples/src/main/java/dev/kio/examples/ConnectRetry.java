@@ -148,7 +148,8 @@ public abstract class ConnectRetry {
                 long wait = last ? 0 : backoff.waitNanos(attempt, random);
                 Attempt a = new Attempt(attempt, (OpException) e, Duration.ofNanos(wait));
                 failed.add(a);
-                out.printf("  attempt %d: %s%n", attempt, e.getMessage());
+                out.printf("  attempt %d: %s%s%n", attempt, e.getMessage(),
+                        last ? "" : String.format("; retrying in %.1f ms", wait / 1e6));
                 onFailure.accept(a);
                 if (last) {
                     throw new ConnectFailedException(address, failed);
