@@ -40,8 +40,18 @@ final class SendFile extends Frame<Void> {
     private final MemorySegment pipeFds = Arena.ofAuto().allocate(8, 4);
     private Conn conn;
     private int fileFd;
-    /** What the file-side splice names in errors: the file, or null for "fd N". */
+    /** What the file-side splice names in errors: the file, or {@link #fdName}. */
     private Object file;
+    /**
+     * Names a bare descriptor as {@code fd N} in errors: a splice's own fd is the one it writes to
+     * (the pipe), so the file side needs a target. Owned by this pooled frame; text made on failure.
+     */
+    private final Object fdName = new Object() {
+        @Override
+        public String toString() {
+            return "fd " + fileFd;
+        }
+    };
     private long position;
     private long length;
     private long sent;
@@ -57,7 +67,7 @@ final class SendFile extends Frame<Void> {
         SendFile s = KIND.acquire();
         s.conn = conn;
         s.fileFd = fileFd;
-        s.file = file;
+        s.file = file != null ? file : s.fdName;
         s.position = position;
         s.length = length;
         return s;
@@ -84,7 +94,7 @@ final class SendFile extends Frame<Void> {
                     }
                     inPipe = result();
                     if (inPipe == 0) {
-                        throw new EOFException("sendFile on " + conn + ": " + (file != null ? file : "fd " + fileFd)
+                        throw new EOFException("sendFile on " + conn + ": " + file
                                 + " ended after " + sent + " of " + length + " bytes from position " + position);
                     }
                     drain();

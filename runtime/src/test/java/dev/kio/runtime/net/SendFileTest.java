@@ -136,6 +136,19 @@ class SendFileTest {
         }
     }
 
+    /** A descriptor that is not open fails the file-side splice with EBADF naming it; the session still closes. */
+    @Test
+    void sendFileFromADescriptorThatIsNotOpenIsEbadfNamingIt() throws Exception {
+        int notOpen = 1 << 20;
+        try (TcpServer server = net.scriptServer(NetPool.LOOPBACK, SocketOptions.defaults(),
+                c -> c.sendFile(notOpen, 0, 10));
+                Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+            assertEquals(-1, s.getInputStream().read());
+            OpException e = assertInstanceOf(OpException.class, net.nextOutcome());
+            assertEquals("splice(fd " + notOpen + ") failed: EBADF (Bad file descriptor)", e.getMessage());
+        }
+    }
+
     /** Sends a whole file of {@code size} bytes to a JDK client; returns what the client read. */
     private byte[] sendWholeFile(int size) throws Exception {
         KioFile file = open(bytes(size));

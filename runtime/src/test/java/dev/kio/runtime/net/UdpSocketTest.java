@@ -217,6 +217,62 @@ class UdpSocketTest {
         }
     }
 
+    /**
+     * A receive into a pooled buffer lends the buffer with the message header: released while the
+     * receive waits, it stays lent, and goes back to the pool only once the datagram has arrived.
+     */
+    @Test
+    void pooledBufferReleasedDuringAReceiveStaysLentUntilTheDatagramArrives() throws Exception {
+        UdpSocket a = UdpSocket.bind(worker, V4);
+        UdpSocket b = UdpSocket.bind(worker, V4);
+        try {
+            MemorySegment out = text("later");
+            PeerAddress toA = PeerAddress.of(a.localAddress());
+            PeerAddress from = new PeerAddress();
+            boolean[] seen = worker.syncWait(new Frame<boolean[]>() {
+                private final boolean[] checks = new boolean[4];
+                private dev.kio.runtime.buf.Buffer buffer;
+                private int heldBefore;
+                private int pending;
+
+                @Override
+                protected void step() throws Throwable {
+                    switch (state) {
+                        case 0 -> {
+                            heldBefore = worker().buffers().held();
+                            buffer = worker().buffers().acquire();
+                            state = 1;
+                            pending = 2;
+                            await(a.receive(buffer, 0, 64, from));
+                            buffer.release();
+                            checks[0] = buffer.isLent() && worker().buffers().held() == heldBefore + 1;
+                            await(b.sendTo(out, 0, 5, toA));
+                        }
+                        case 1 -> {
+                            if (result() != 5 || --pending > 0) {
+                                awaitMore();
+                                return;
+                            }
+                            checks[1] = from.sameAs(PeerAddress.of(b.localAddress()));
+                            state = 2;
+                            await(ops().nop());
+                        }
+                        default -> {
+                            checks[2] = !buffer.isLent();
+                            checks[3] = worker().buffers().held() == heldBefore;
+                            complete(checks);
+                        }
+                    }
+                }
+            });
+            assertEquals("[true, true, true, true]", java.util.Arrays.toString(seen),
+                    "lent after release, sender seen, returned after completion, back in the pool");
+        } finally {
+            close(a);
+            close(b);
+        }
+    }
+
     /** A datagram longer than the buffer fails with EMSGSIZE, its first bytes in the buffer; the next one arrives intact. */
     @Test
     void truncatedDatagramIsEmsgsizeNotAShortCount() throws Exception {
