@@ -154,7 +154,8 @@ public final class Conn {
      * when it ends, however it ends. Fails with an {@link dev.kio.OpException} naming the errno
      * and the connection (EPIPE or ECONNRESET when the peer goes away) or the file, or with
      * {@link java.io.EOFException} if the file ends first. The file may belong to another worker:
-     * only its descriptor is used, on this connection's worker.
+     * only its descriptor is used, on this connection's worker; it must stay open until the task
+     * ends.
      */
     public Task<Void> sendFile(KioFile file, long position, long length) {
         return SendFile.start(this, file.fd(), file, position, length);

@@ -107,7 +107,12 @@ public final class UdpSocket {
         return message(false, segment, segment, offset, length, checkedPeer(to));
     }
 
-    /** Sends one datagram to the {@linkplain #connect connected} peer. */
+    /** Sends {@code length} bytes of {@code buffer} from {@code offset} as one datagram to the {@linkplain #connect connected} peer. */
+    public Op send(Buffer buffer, int offset, int length) {
+        return message(false, buffer, buffer.segment(), offset, length, null);
+    }
+
+    /** Sends one datagram of native {@code segment} to the {@linkplain #connect connected} peer. */
     public Op send(MemorySegment segment, long offset, int length) {
         return message(false, segment, segment, offset, length, null);
     }
