@@ -9,6 +9,7 @@ import dev.kio.Task;
 import dev.kio.runtime.buf.Buffer;
 import dev.kio.runtime.buf.MultishotReceive;
 import dev.kio.runtime.buf.ProvidedBuffers;
+import dev.kio.runtime.fs.KioFile;
 import dev.kio.runtime.op.IoVecs;
 import dev.kio.runtime.op.Op;
 import dev.kio.runtime.op.Ops;
@@ -23,7 +24,7 @@ import dev.kio.runtime.worker.Worker;
  * <p>The single operations ({@link #recv}, {@link #send}, {@link #readv}, {@link #writev},
  * {@link #shutdownInput}, {@link #shutdownOutput}, {@link #close}) are {@link Op}s to await in a
  * flow: they allocate nothing. {@link #sendAll} and {@link #recvExactly} are pooled tasks that loop
- * over short transfers. A {@link Buffer} named by an op stays lent to the kernel until the op's
+ * over short transfers, and {@link #sendFile} splices a file to the socket. A {@link Buffer} named by an op stays lent to the kernel until the op's
  * last completion, even if the op times out or is cancelled, so releasing it meanwhile is safe.
  *
  * <p>Errors are {@link dev.kio.OpException}s naming the errno, the operation and the connection,
@@ -164,6 +165,25 @@ public final class Conn {
     }
 
     /**
+     * Sends {@code length} bytes of {@code file} from file position {@code position}, with no copy
+     * through user memory: file to a pipe to the socket, two {@code IORING_OP_SPLICE}s (5.7) per
+     * chunk of up to 64 KiB, looping over short splices. The pipe is the task's own and is closed
+     * when it ends, however it ends. Fails with an {@link dev.kio.OpException} naming the errno
+     * and the connection (EPIPE or ECONNRESET when the peer goes away) or the file, or with
+     * {@link java.io.EOFException} if the file ends first. The file may belong to another worker:
+     * only its descriptor is used, on this connection's worker; it must stay open until the task
+     * ends.
+     */
+    public Task<Void> sendFile(KioFile file, long position, long length) {
+        return SendFile.start(this, file.fd(), file, position, length);
+    }
+
+    /** {@link #sendFile(KioFile, long, long)} from an open file descriptor, named {@code fd N} in errors. */
+    public Task<Void> sendFile(int fd, long position, long length) {
+        return SendFile.start(this, fd, null, position, length);
+    }
+
+    /**
      * Keeps a multishot receive armed on this connection ({@link MultishotReceive}): every chunk
      * arrives in a buffer of {@code group}, which must be registered with this worker's ring.
      */
@@ -208,15 +228,7 @@ public final class Conn {
 
     /** The calling worker's ops, refusing a call off this connection's worker or after close. */
     Ops ops(String op) {
-        Worker here = Worker.current();
-        if (here != worker) {
-            throw new IllegalStateException(op + " on " + this + " must run on its " + worker + ", not on "
-                    + (here == null ? "thread " + Thread.currentThread().getName() : here.toString()));
-        }
-        if (closed) {
-            throw new IllegalStateException(op + " on " + this + ": the connection is closed");
-        }
-        return here.ops();
+        return Sockets.opsOn(worker, op, this, closed);
     }
 
     /** How errors name the connection: {@code tcp 127.0.0.1:41234 -> 127.0.0.1:8080}, or {@code unix -> /run/x.sock} while connecting. */

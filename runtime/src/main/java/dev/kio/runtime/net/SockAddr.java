@@ -28,7 +28,7 @@ final class SockAddr {
     /** {@code sizeof(struct sockaddr_storage)}: room for any address. */
     static final int MAX_BYTES = 128;
     private static final int UNIX_PATH_MAX = 108;
-    private static final ValueLayout.OfShort PORT = JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN);
+    static final ValueLayout.OfShort PORT = JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN);
 
     private SockAddr() {
     }

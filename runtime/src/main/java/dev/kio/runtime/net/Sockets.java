@@ -5,8 +5,10 @@ import java.lang.foreign.MemorySegment;
 import java.net.SocketAddress;
 
 import dev.kio.OpException;
+import dev.kio.runtime.op.Ops;
 import dev.kio.runtime.sys.Errno;
 import dev.kio.runtime.sys.Native;
+import dev.kio.runtime.worker.Worker;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
@@ -93,6 +95,22 @@ final class Sockets {
             int length = Native.socketName(fd, peer, sockaddr);
             return length < 0 ? null : SockAddr.decode(sockaddr, length);
         }
+    }
+
+    /**
+     * The ops of {@code worker}, the one socket {@code what} belongs to, refusing a call from any
+     * other thread or on a closed socket.
+     */
+    static Ops opsOn(Worker worker, String op, Object what, boolean closed) {
+        Worker here = Worker.current();
+        if (here != worker) {
+            throw new IllegalStateException(op + " on " + what + " must run on its " + worker + ", not on "
+                    + (here == null ? "thread " + Thread.currentThread().getName() : here.toString()));
+        }
+        if (closed) {
+            throw new IllegalStateException(op + " on " + what + ": the socket is closed");
+        }
+        return here.ops();
     }
 
     /** {@code rc}, or the typed error for {@code -errno}. */

@@ -32,6 +32,8 @@ public final class Op implements dev.kio.Operation {
     int opFlags;
     /** The SQE's {@code buf_index} (a registered buffer) or {@code buf_group} (a provided-buffer group). */
     int bufIndex;
+    /** The SQE's {@code splice_fd_in}: the fd a splice reads from (its {@code fd} is the one it writes to). */
+    int spliceFdIn;
     /**
      * The memory this op names, kept reachable until the kernel is done with it; a {@link Loan}
      * is also told when it is lent and returned.

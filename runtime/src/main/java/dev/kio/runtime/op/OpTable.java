@@ -96,6 +96,7 @@ public final class OpTable {
         op.sqeFlags = 0;
         op.ioprio = 0;
         op.bufIndex = 0;
+        op.spliceFdIn = 0;
         op.fd = -1;
         op.off = 0;
         op.addr = 0;
@@ -205,7 +206,8 @@ public final class OpTable {
         if (op.timeoutNanos > 0) {
             flags |= Ring.SQE_IO_LINK;
         }
-        ring.prep(op.opcode, flags, op.ioprio, op.fd, op.off, op.addr, op.len, op.opFlags, userData, op.bufIndex, 0, 0);
+        ring.prep(op.opcode, flags, op.ioprio, op.fd, op.off, op.addr, op.len, op.opFlags, userData, op.bufIndex,
+                op.spliceFdIn, 0);
         if (op.timeoutNanos > 0) {
             long ts = op.scratch.address() + 16;
             writeTimespec(op.scratch, 16, op.timeoutNanos);
@@ -311,6 +313,10 @@ public final class OpTable {
             op.pendingCqes++;
         }
         op.cqeFlags = flags;
+        if (op.keepAlive instanceof MsgHdr msg) {
+            // Before the waiter hears: a receive's sender and truncation are in the header's memory.
+            res = msg.completed(op.opcode, res);
+        }
         classify(op, res);
         if (!more) {
             op.pendingCqes--;

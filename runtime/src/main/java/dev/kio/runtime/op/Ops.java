@@ -29,6 +29,10 @@ public final class Ops {
     public static final int AT_REMOVEDIR = 0x200;
     /** {@link #statx} needs a buffer of at least this many bytes ({@code struct statx}). */
     public static final int STATX_BYTES = 256;
+    /** {@link #splice} flag: move pages rather than copy them, where the kernel can (a hint). */
+    public static final int SPLICE_F_MOVE = 1;
+    /** {@link #splice} flag: more data follows, as {@code MSG_MORE} for a socket. */
+    public static final int SPLICE_F_MORE = 4;
     private static final int NOP_INJECT_RESULT = 1;
     private static final int FSYNC_DATASYNC = 1;
     /** IORING_RECV_MULTISHOT, in the SQE's ioprio. */
@@ -525,6 +529,74 @@ public final class Ops {
     private Op socketIo(int opcode, int fd, MemorySegment segment, long offset, int length, int flags) {
         Op op = readWrite(opcode, fd, segment, offset, length, 0);
         op.opFlags = flags;
+        return op;
+    }
+
+    /**
+     * {@code IORING_OP_SENDMSG} (5.3): sends one message, as sendmsg(2) with {@code flags}: the
+     * data {@code msg}'s iovec names, to its {@linkplain MsgHdr#destination destination} (or the
+     * connected peer); result is the count. For datagram sockets this is one datagram, sent whole.
+     * Errors: EMSGSIZE (larger than the protocol allows), ECONNREFUSED (a connected UDP socket
+     * whose peer answered an earlier datagram with "port unreachable"), EDESTADDRREQ (no
+     * destination and not connected), ENETUNREACH/EHOSTUNREACH, EAFNOSUPPORT (an address of
+     * another family than the socket's), EPIPE/ECONNRESET (stream sockets).
+     *
+     * <p>The header is lent to the kernel with the op and goes back to its pool after the last
+     * completion; so does the memory its iovec names.
+     *
+     * @throws IllegalStateException when the header is already named by another op
+     */
+    public Op sendmsg(int fd, MsgHdr msg, int flags) {
+        return message(Opcode.SENDMSG, fd, msg.checked(false), flags);
+    }
+
+    /**
+     * {@code IORING_OP_RECVMSG} (5.3): receives one message into the buffer {@code msg}'s iovec
+     * names, as recvmsg(2) with {@code flags}; result is the count. Before the waiter hears of
+     * it, the sender's address is copied where {@link MsgHdr#senderInto} asked, and a datagram
+     * longer than the buffer, which the kernel truncates ({@code MSG_TRUNC}), fails with EMSGSIZE
+     * (the buffer then holds its first bytes, and the rest is lost) rather than passing for a
+     * short one. Errors: EMSGSIZE, ECONNREFUSED (a connected UDP socket whose earlier datagram
+     * was refused), ENOTCONN, ECONNRESET, ECANCELED.
+     *
+     * @throws IllegalStateException when the header is already named by another op
+     */
+    public Op recvmsg(int fd, MsgHdr msg, int flags) {
+        return message(Opcode.RECVMSG, fd, msg.checked(true), flags);
+    }
+
+    private Op message(int opcode, int fd, MsgHdr msg, int flags) {
+        Op op = table.acquire(opcode);
+        op.fd = fd;
+        op.addr = msg.address();
+        op.len = 1;
+        op.opFlags = flags;
+        op.keepAlive = msg;
+        return op;
+    }
+
+    /**
+     * {@code IORING_OP_SPLICE} (5.7): moves up to {@code length} bytes from {@code fdIn} to
+     * {@code fdOut} inside the kernel, as splice(2) with {@code flags} ({@link #SPLICE_F_MOVE},
+     * {@link #SPLICE_F_MORE}); one of the two must be a pipe. An offset is a file position, or
+     * {@link #CURRENT_POSITION} (always so for a pipe or a socket). The result is the count moved,
+     * possibly short, 0 at the end of {@code fdIn}; no user memory is involved. The kernel runs it
+     * in its io-wq threads, where it may block (a socket with no room), until done or cancelled.
+     * Errors: EINVAL (neither fd is a pipe, or an offset given for a pipe), ESPIPE, EBADF, EPIPE
+     * and ECONNRESET (a socket whose peer is gone), EAGAIN (a non-blocking fd had no data or
+     * room), ECANCELED.
+     */
+    public Op splice(int fdIn, long offsetIn, int fdOut, long offsetOut, int length, int flags) {
+        if (length < 0) {
+            throw new IllegalArgumentException("splice length must not be negative, got " + length);
+        }
+        Op op = table.acquire(Opcode.SPLICE);
+        op.fd = fdOut;
+        op.off = offsetOut;
+        op.addr = offsetIn;
+        op.len = length;
+        op.opFlags = flags;
+        op.spliceFdIn = fdIn;
         return op;
     }
 

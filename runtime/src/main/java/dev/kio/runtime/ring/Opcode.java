@@ -12,6 +12,8 @@ public final class Opcode {
     public static final int FSYNC = 3;
     public static final int READ_FIXED = 4;
     public static final int WRITE_FIXED = 5;
+    public static final int SENDMSG = 9;
+    public static final int RECVMSG = 10;
     public static final int TIMEOUT = 11;
     public static final int ACCEPT = 13;
     public static final int ASYNC_CANCEL = 14;
@@ -25,6 +27,7 @@ public final class Opcode {
     public static final int WRITE = 23;
     public static final int SEND = 26;
     public static final int RECV = 27;
+    public static final int SPLICE = 30;
     public static final int SHUTDOWN = 34;
     public static final int RENAMEAT = 35;
     public static final int UNLINKAT = 36;
@@ -67,6 +70,9 @@ public final class Opcode {
             case SHUTDOWN -> "shutdown";
             case SOCKET -> "socket";
             case SEND_ZC -> "send_zc";
+            case SENDMSG -> "sendmsg";
+            case RECVMSG -> "recvmsg";
+            case SPLICE -> "splice";
             default -> "op" + opcode;
         };
     }
@@ -75,9 +81,11 @@ public final class Opcode {
     public static String minimumKernel(int opcode) {
         return switch (opcode) {
             case NOP, READV, WRITEV, FSYNC, READ_FIXED, WRITE_FIXED -> "5.1";
+            case SENDMSG, RECVMSG -> "5.3";
             case TIMEOUT -> "5.4";
             case ASYNC_CANCEL, LINK_TIMEOUT, ACCEPT, CONNECT -> "5.5";
             case CLOSE, READ, WRITE, FALLOCATE, OPENAT, STATX, RECV, SEND -> "5.6";
+            case SPLICE -> "5.7";
             case RENAMEAT, UNLINKAT, SHUTDOWN -> "5.11";
             case MKDIRAT -> "5.15";
             case MSG_RING -> "5.18";

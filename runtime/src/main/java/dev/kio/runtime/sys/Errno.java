@@ -22,9 +22,11 @@ public final class Errno {
     public static final int EPIPE = 32;
     public static final int ENOSYS = 38;
     public static final int ENOTEMPTY = 39;
+    public static final int EMSGSIZE = 90;
     public static final int ETIME = 62;
     public static final int EBADFD = 77;
     public static final int EOPNOTSUPP = 95;
+    public static final int EADDRINUSE = 98;
     public static final int ENETUNREACH = 101;
     public static final int ECONNRESET = 104;
     public static final int ENOBUFS = 105;

@@ -54,6 +54,7 @@ public final class Native {
     private static final MethodHandle SOCKET;
     private static final MethodHandle BIND;
     private static final MethodHandle LISTEN;
+    private static final MethodHandle CONNECT;
     private static final MethodHandle GETSOCKNAME;
     private static final MethodHandle GETPEERNAME;
     private static final MethodHandle SETSOCKOPT;
@@ -95,6 +96,7 @@ public final class Native {
         SOCKET = bindLibc(linker, "socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
         BIND = bindLibc(linker, "bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
         LISTEN = bindLibc(linker, "listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        CONNECT = bindLibc(linker, "connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
         GETSOCKNAME = bindLibc(linker, "getsockname", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
         GETPEERNAME = bindLibc(linker, "getpeername", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
         SETSOCKOPT = bindLibc(linker, "setsockopt",
@@ -385,6 +387,20 @@ public final class Native {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             return orErrno((int) LISTEN.invokeExact(state, fd, backlog), state);
+        } catch (Throwable t) {
+            throw broken(t);
+        }
+    }
+
+    /**
+     * {@code connect(2)} of a datagram socket to the {@code length}-byte address in {@code address},
+     * which only records its default peer and never blocks (a stream socket's connect is an
+     * io_uring op): 0 or {@code -errno}.
+     */
+    public static int connect(int fd, MemorySegment address, int length) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            return orErrno((int) CONNECT.invokeExact(state, fd, address, length), state);
         } catch (Throwable t) {
             throw broken(t);
         }
