@@ -291,6 +291,7 @@ static struct {
 static struct conn *conns;
 static int epfd;
 static int64_t t_start, t_measure, t_end;
+static int64_t realtime_offset; /* CLOCK_REALTIME - CLOCK_MONOTONIC, for the window's wall-clock times */
 static int64_t now;
 static struct hdr hist;
 static uint64_t measured, errors, late, next_due;
@@ -600,12 +601,14 @@ static void write_json(double seconds)
     fprintf(f,
             "{\"mode\":\"%s\",\"conns\":%d,\"size\":%d,\"pipeline\":%d,\"rate\":%.0f,\"seconds\":%.6f,"
             "\"requests\":%llu,\"rps\":%.1f,\"errors\":%llu,\"late\":%llu,\"p50_us\":%lld,\"p90_us\":%lld,"
-            "\"p99_us\":%lld,\"p999_us\":%lld,\"max_us\":%lld,\"hdr\":\"%s\"}\n",
+            "\"p99_us\":%lld,\"p999_us\":%lld,\"max_us\":%lld,\"start_unix_ns\":%lld,\"end_unix_ns\":%lld,"
+            "\"hdr\":\"%s\"}\n",
             opt.mode == ECHO ? "echo" : "http", opt.conns, opt.size, opt.pipeline, opt.rate, seconds,
             (unsigned long long)measured, seconds > 0 ? (double)measured / seconds : 0.0, (unsigned long long)errors,
             (unsigned long long)late, (long long)hdr_percentile(&hist, 50), (long long)hdr_percentile(&hist, 90),
             (long long)hdr_percentile(&hist, 99), (long long)hdr_percentile(&hist, 99.9),
-            (long long)(hist.total > 0 ? hdr_highest_equivalent(hist.max) : 0), hdr);
+            (long long)(hist.total > 0 ? hdr_highest_equivalent(hist.max) : 0), (long long)(t_measure + realtime_offset),
+            (long long)(t_measure + realtime_offset + (int64_t)(seconds * 1e9)), hdr);
     if (fclose(f) != 0)
         die("cannot write %s: %s", opt.json, strerror(errno));
     free(hdr);
@@ -662,7 +665,10 @@ int main(int argc, char **argv)
     }
     alive = opt.conns;
     period_ns = opt.rate > 0 ? 1e9 / opt.rate : 0;
+    struct timespec real;
+    clock_gettime(CLOCK_REALTIME, &real);
     now = t_start = now_ns();
+    realtime_offset = (int64_t)real.tv_sec * 1000000000ll + real.tv_nsec - t_start;
     t_measure = t_start + (int64_t)(opt.warmup * 1e9);
     t_end = t_measure + (int64_t)(opt.duration * 1e9);
     if (opt.rate == 0) {

@@ -1,0 +1,95 @@
+package dev.kio.bench.report;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Map;
+import java.util.zip.DataFormatException;
+
+import org.HdrHistogram.Histogram;
+
+/**
+ * One measured run of run-peers: a peer serving one workload in one round, as written to
+ * {@code raw/<workload>.<peer>.r<round>.json} (kio-load's JSON plus the runner's fields).
+ *
+ * @param serverCpuSeconds   the server process's user + system CPU time over the measured window
+ * @param serverAllocBytes   bytes the server allocated over the window (JVM peers), NaN when not measured
+ * @param histogram          the latency histogram in microseconds, or null when the file has none
+ */
+record Run(String peer, String workload, int round, String mode, int conns, int size, int pipeline, double rate,
+        double seconds, long requests, double rps, long errors, long late, long p50, long p90, long p99, long p999,
+        long max, double serverCpuSeconds, double serverAllocBytes, double stealPercent, Histogram histogram) {
+
+    static Run read(Path file) throws IOException {
+        Map<String, Object> json;
+        try {
+            json = FlatJson.parse(Files.readString(file));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+        Fields f = new Fields(file, json);
+        return new Run(f.string("peer"), f.string("workload"), (int) f.number("round"), f.string("mode"),
+                (int) f.number("conns"), (int) f.number("size"), (int) f.number("pipeline"), f.number("rate"),
+                f.number("seconds"), (long) f.number("requests"), f.number("rps"), (long) f.number("errors"),
+                (long) f.optional("late", 0), (long) f.number("p50_us"), (long) f.number("p90_us"),
+                (long) f.number("p99_us"), (long) f.number("p999_us"), (long) f.number("max_us"),
+                f.number("server_cpu_s"), f.optional("server_alloc_bytes", Double.NaN),
+                f.optional("steal_pct", Double.NaN), f.histogram("hdr"));
+    }
+
+    /** Open loop: the load generator offered a fixed rate instead of saturating the server. */
+    boolean openLoop() {
+        return rate > 0;
+    }
+
+    /** Server CPU seconds per million requests. */
+    double cpuPerMillion() {
+        return requests == 0 ? Double.NaN : serverCpuSeconds / requests * 1e6;
+    }
+
+    /** Bytes the server allocated per request; NaN when allocation was not measured. */
+    double allocPerRequest() {
+        return requests == 0 ? Double.NaN : serverAllocBytes / requests;
+    }
+
+    private record Fields(Path file, Map<String, Object> json) {
+        Object get(String key) {
+            if (!json.containsKey(key)) {
+                throw new IllegalArgumentException(file + ": no \"" + key + "\"");
+            }
+            return json.get(key);
+        }
+
+        String string(String key) {
+            if (get(key) instanceof String s) {
+                return s;
+            }
+            throw new IllegalArgumentException(file + ": \"" + key + "\" is not a string");
+        }
+
+        double number(String key) {
+            if (get(key) instanceof Double d) {
+                return d;
+            }
+            throw new IllegalArgumentException(file + ": \"" + key + "\" is not a number");
+        }
+
+        /** A number that may be absent or null (not measured for this peer). */
+        double optional(String key, double otherwise) {
+            return json.get(key) == null ? otherwise : number(key);
+        }
+
+        Histogram histogram(String key) {
+            if (json.get(key) == null) {
+                return null;
+            }
+            try {
+                return Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(Base64.getDecoder().decode(string(key))), 0);
+            } catch (DataFormatException | IllegalArgumentException e) {
+                throw new IllegalArgumentException(file + ": \"" + key + "\" is not a base64 HdrHistogram: " + e, e);
+            }
+        }
+    }
+}
