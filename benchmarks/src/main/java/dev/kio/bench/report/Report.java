@@ -267,7 +267,7 @@ public final class Report {
         XYChart chart = new XYChartBuilder().width(1000).height(560)
                 .title(workload + ": latency by percentile (all rounds)").xAxisTitle("percentile").yAxisTitle("µs").build();
         chart.getStyler().setxAxisTickLabelsFormattingFunction(Report::percentileLabel);
-        chart.getStyler().setXAxisLogarithmic(true).setYAxisLogarithmic(true);
+        chart.getStyler().setYAxisLogarithmic(true).setXAxisTickMarkSpacingHint(160);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW).setChartBackgroundColor(Color.WHITE);
         boolean any = false;
         for (String p : peers) {
@@ -284,13 +284,13 @@ public final class Report {
             if (merged == null) {
                 continue;
             }
-            // x = 1 / (1 - q): 10 is the 90th percentile, 100 the 99th, 1000 the 99.9th
+            // x counts the nines of the percentile: 1 is the 90th, 2 the 99th, 3 the 99.9th; the
+            // curve stops where fewer than one request lies beyond the percentile
             List<Double> xs = new ArrayList<>();
             List<Double> ys = new ArrayList<>();
             for (int k = 0; Math.pow(10, k / 10.0) <= merged.getTotalCount() && k <= 60; k++) {
-                double x = Math.pow(10, k / 10.0);
-                xs.add(x);
-                ys.add((double) Math.max(1, merged.getValueAtPercentile(100 * (1 - 1 / x))));
+                xs.add(k / 10.0);
+                ys.add((double) Math.max(1, merged.getValueAtPercentile(100 * (1 - Math.pow(10, -k / 10.0)))));
             }
             chart.addSeries(p, xs, ys).setMarker(SeriesMarkers.NONE);
             any = true;
@@ -301,10 +301,14 @@ public final class Report {
         return chart;
     }
 
-    private static String percentileLabel(double x) {
-        double q = 100 * (1 - 1 / x);
-        return q < 1 ? "0%" : String.format(Locale.ROOT, "%s%%", new BigDecimal(q)
-                .round(new MathContext(Math.max(2, (int) Math.round(Math.log10(x)) + 1))).stripTrailingZeros().toPlainString());
+    /** The percentile that {@code nines} nines stand for: 0 is 0%, 1 is 90%, 2.5 is 99.7%, 3 is 99.9%. */
+    static String percentileLabel(double nines) {
+        double q = 100 * (1 - Math.pow(10, -nines));
+        if (q < 1) {
+            return "0%";
+        }
+        int digits = Math.max(2, (int) Math.ceil(nines - 1e-9) + 1);
+        return new BigDecimal(q).round(new MathContext(digits)).stripTrailingZeros().toPlainString() + "%";
     }
 
     private Path save(Chart<?, ?> chart, String name) {
