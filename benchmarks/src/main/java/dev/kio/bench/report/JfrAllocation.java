@@ -1,11 +1,13 @@
 package dev.kio.bench.report;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -25,28 +27,43 @@ import jdk.jfr.consumer.RecordingFile;
  * between the two batches counts from zero; one that ends between them is lost, which a server in
  * steady state does not do.
  *
- * <pre>java -cp kio-benchmarks.jar dev.kio.bench.report.JfrAllocation RECORDING.jfr START_UNIX_NS END_UNIX_NS</pre>
- * prints the bytes, or exits 1 with the reason when fewer than two batches fall inside the window.
+ * <pre>java -cp kio-benchmarks.jar dev.kio.bench.report.JfrAllocation RAW.json...</pre>
+ * fills in {@code "server_alloc_bytes"} of each raw run file that has a recording next to it
+ * ({@code X.json} and {@code X.jfr}; the window is the file's {@code start_unix_ns} and
+ * {@code end_unix_ns}), then deletes the recording. A recording without two batches inside the
+ * window leaves the figure null and makes the exit status 1, after the other files are done.
  */
 public final class JfrAllocation {
-    /** Events further apart than this belong to different batches (the period is 500 ms). */
-    private static final long BATCH_SPREAD_NS = 100_000_000L;
+    /** Events further apart than this belong to different batches (the period is 100 or 500 ms). */
+    private static final long BATCH_SPREAD_NS = 50_000_000L;
+    private static final String UNKNOWN = "\"server_alloc_bytes\":null";
 
     private JfrAllocation() {}
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 3) {
-            System.err.println("usage: JfrAllocation RECORDING.jfr START_UNIX_NS END_UNIX_NS");
-            System.exit(2);
+        boolean complete = true;
+        for (String arg : args) {
+            Path json = Path.of(arg);
+            Path jfr = json.resolveSibling(json.getFileName().toString().replaceFirst("\\.json$", ".jfr"));
+            if (!Files.exists(jfr)) {
+                continue;
+            }
+            String text = Files.readString(json);
+            Map<String, Object> run = FlatJson.parse(text);
+            try {
+                double bytes = allocatedBytes(RecordingFile.readAllEvents(jfr), ((Double) run.get("start_unix_ns")).longValue(),
+                        ((Double) run.get("end_unix_ns")).longValue());
+                if (!text.contains(UNKNOWN)) {
+                    throw new IllegalStateException("no " + UNKNOWN + " to fill in");
+                }
+                Files.writeString(json, text.replace(UNKNOWN, String.format(Locale.ROOT, "\"server_alloc_bytes\":%.0f", bytes)));
+                Files.delete(jfr);
+            } catch (IllegalStateException | IOException e) {
+                System.err.println("JfrAllocation: " + json + ": " + e.getMessage());
+                complete = false;
+            }
         }
-        long start = Long.parseLong(args[1]);
-        long end = Long.parseLong(args[2]);
-        try {
-            System.out.printf("%.0f%n", allocatedBytes(RecordingFile.readAllEvents(Path.of(args[0])), start, end));
-        } catch (IllegalStateException e) {
-            System.err.println("JfrAllocation: " + args[0] + ": " + e.getMessage());
-            System.exit(1);
-        }
+        System.exit(complete ? 0 : 1);
     }
 
     /** Bytes allocated in [startUnixNs, endUnixNs), extrapolated from the batches inside it. */
