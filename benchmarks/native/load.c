@@ -27,7 +27,7 @@
  * percentiles are HdrHistogram's and the histogram, written into the JSON in its V2 compressed
  * encoding (base64), decodes with org.HdrHistogram.Histogram.decodeFromCompressedByteBuffer.
  *
- * Build: gcc -O2 -o kio-load load.c -lz   (benchmarks/lib.sh bench_build_load links libz.a statically)
+ * Build: gcc -O2 -o kio-load load.c -lm   (benchmarks/lib.sh: bench_build_load)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -48,7 +48,6 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #define LATE_NS 1000000ll /* an open-loop request sent more than 1 ms after it was due is late */
 #define READ_CHUNK (256 * 1024)
@@ -197,14 +196,42 @@ static void put_be64(uint8_t *out, uint64_t v)
     put_be32(out + 4, (uint32_t)v);
 }
 
+/* A zlib stream of stored (uncompressed) deflate blocks, which java.util.zip.Inflater reads like
+ * any other: the encoding is a few KB, and kio-load then needs no zlib to build. Returns its length. */
+static size_t zlib_stored(uint8_t *out, const uint8_t *in, size_t len)
+{
+    uint32_t a = 1, b = 0;
+    size_t o = 0;
+    out[o++] = 0x78; /* deflate, 32 KiB window */
+    out[o++] = 0x01; /* no preset dictionary, fastest; (0x78 << 8 | 0x01) % 31 == 0 */
+    for (size_t i = 0, n; i < len; i += n) { /* len >= 40: at least one block */
+        n = len - i < 65535 ? len - i : 65535;
+        out[o++] = i + n == len; /* BFINAL on the last block, BTYPE 00: stored */
+        out[o++] = (uint8_t)n;
+        out[o++] = (uint8_t)(n >> 8);
+        out[o++] = (uint8_t)~n;
+        out[o++] = (uint8_t)(~n >> 8);
+        memcpy(out + o, in + i, n);
+        o += n;
+    }
+    for (size_t i = 0; i < len; i++) {
+        a = (a + in[i]) % 65521;
+        b = (b + a) % 65521;
+    }
+    put_be32(out + o, b << 16 | a);
+    return o + 4;
+}
+
 /* encodeIntoCompressedByteBuffer: the V2 encoding (40-byte header, zig-zag varint counts with
- * runs of zeros as negative lengths) deflated behind an 8-byte header; returned as base64. */
+ * runs of zeros as negative lengths) in a zlib stream behind an 8-byte header; as base64. */
 static char *hdr_encode_base64(const struct hdr *h)
 {
     static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     int limit = hdr_index(h->max) + 1;
     uint8_t *plain = malloc(40 + (size_t)limit * 9);
     size_t len = 40;
+    if (plain == NULL)
+        die("out of memory");
     for (int i = 0; i < limit;) {
         int64_t count = h->counts[i++];
         int zeros = 0;
@@ -229,10 +256,10 @@ static char *hdr_encode_base64(const struct hdr *h)
     put_be64(plain + 24, HDR_HIGHEST);
     put_be64(plain + 32, ratio.u); /* integer to double value conversion ratio */
 
-    uLongf zlen = compressBound(len);
-    uint8_t *packed = malloc(8 + zlen);
-    if (plain == NULL || packed == NULL || compress2(packed + 8, &zlen, plain, len, Z_DEFAULT_COMPRESSION) != Z_OK)
-        die("cannot compress the histogram");
+    uint8_t *packed = malloc(8 + 6 + len + 5 * (len / 65535 + 1));
+    if (packed == NULL)
+        die("out of memory");
+    size_t zlen = zlib_stored(packed + 8, plain, len);
     put_be32(packed, 0x1c849304 | 0x10);
     put_be32(packed + 4, (uint32_t)zlen);
     size_t total = 8 + zlen;
