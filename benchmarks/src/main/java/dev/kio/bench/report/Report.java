@@ -162,9 +162,9 @@ public final class Report {
             ratioTable(md, "Open loop at a fixed rate, server CPU per request (below 1: kio spends less)", open, others,
                     Run::cpuPerMillion);
             ratioTable(md, "Open loop at a fixed rate, p99 latency (below 1: kio answers sooner)", open, others,
-                    r -> r.p99());
+                    Run::p99);
             ratioTable(md, "Open loop at a fixed rate, p99.9 latency (below 1: kio answers sooner)", open, others,
-                    r -> r.p999());
+                    Run::p999);
         }
         for (String w : workloads) {
             Run shape = first(w);
@@ -182,9 +182,9 @@ public final class Report {
                 }
                 md.append("| ").append(p).append(" | ").append(rs.size())
                         .append(" | ").append(fmt(median(w, p, Run::rps), 0))
-                        .append(" | ").append(fmt(median(w, p, r -> r.p50()), 0))
-                        .append(" | ").append(fmt(median(w, p, r -> r.p99()), 0))
-                        .append(" | ").append(fmt(median(w, p, r -> r.p999()), 0))
+                        .append(" | ").append(latency(median(w, p, Run::p50)))
+                        .append(" | ").append(latency(median(w, p, Run::p99)))
+                        .append(" | ").append(latency(median(w, p, Run::p999)))
                         .append(" | ").append(fmt(median(w, p, Run::cpuPerMillion), 2))
                         .append(" | ").append(fmt(median(w, p, Run::allocPerRequest), 1))
                         .append(" | ").append(rs.stream().mapToLong(Run::errors).sum())
@@ -193,7 +193,7 @@ public final class Report {
                     boolean self = p.equals(KIO);
                     if (shape.openLoop()) {
                         md.append(' ').append(self ? "" : fmt(ratio(w, p, Run::cpuPerMillion), 2)).append(" | ")
-                                .append(self ? "" : fmt(ratio(w, p, r -> r.p99()), 2)).append(" |");
+                                .append(self ? "" : fmt(ratio(w, p, Run::p99), 2)).append(" |");
                     } else {
                         md.append(' ').append(self ? "" : fmt(ratio(w, p, Run::rps), 2)).append(" |");
                     }
@@ -226,16 +226,26 @@ public final class Report {
     }
 
     static String describe(Run r) {
-        String what = r.mode().equals("echo") ? "TCP echo of " + bytes(r.size()) : "HTTP/1.1 hello, keep-alive";
         String load = r.openLoop()
                 ? String.format(Locale.ROOT, "open loop at %,.0f requests/s", r.rate())
                 : "closed loop";
-        return String.format(Locale.ROOT, "%s, %d connections, %d in flight per connection, %s", what, r.conns(),
-                r.pipeline(), load);
+        return switch (r.mode()) {
+            case "echo", "http" -> String.format(Locale.ROOT, "%s, %d connections, %d in flight per connection, %s",
+                    r.mode().equals("echo") ? "TCP echo of " + bytes(r.size()) : "HTTP/1.1 hello, keep-alive",
+                    r.conns(), r.pipeline(), load);
+            // run-files' workloads: conns is the queue depth
+            default -> String.format(Locale.ROOT, "%s of %s, %d in flight, %s", r.mode(), bytes(r.size()),
+                    r.conns() * r.pipeline(), load);
+        };
     }
 
     private static String bytes(int size) {
         return size % 1024 == 0 ? size / 1024 + " KiB" : size + " B";
+    }
+
+    /** Microseconds: below 10, to the hundredth (file reads from the page cache take about one). */
+    private static String latency(double us) {
+        return fmt(us, us < 10 ? 2 : 0);
     }
 
     static String fmt(double v, int decimals) {
@@ -288,9 +298,10 @@ public final class Report {
             // curve stops where fewer than one request lies beyond the percentile
             List<Double> xs = new ArrayList<>();
             List<Double> ys = new ArrayList<>();
+            double unit = runs(workload, p).getFirst().histogramNanos() ? 1e-3 : 1;
             for (int k = 0; Math.pow(10, k / 10.0) <= merged.getTotalCount() && k <= 60; k++) {
                 xs.add(k / 10.0);
-                ys.add((double) Math.max(1, merged.getValueAtPercentile(100 * (1 - Math.pow(10, -k / 10.0)))));
+                ys.add(Math.max(0.1, unit * merged.getValueAtPercentile(100 * (1 - Math.pow(10, -k / 10.0)))));
             }
             chart.addSeries(p, xs, ys).setMarker(SeriesMarkers.NONE);
             any = true;

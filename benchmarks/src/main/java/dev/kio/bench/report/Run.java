@@ -14,13 +14,17 @@ import org.HdrHistogram.Histogram;
  * One measured run of run-peers: a peer serving one workload in one round, as written to
  * {@code raw/<workload>.<peer>.r<round>.json} (kio-load's JSON plus the runner's fields).
  *
- * @param serverCpuSeconds   the server process's user + system CPU time over the measured window
+ * <p>Latencies are in microseconds; run-files' peers report fractions of them.
+ *
+ * @param serverCpuSeconds   the server process's user + system CPU time over the measured window, NaN if unknown
  * @param serverAllocBytes   bytes the server allocated over the window (JVM peers), NaN when not measured
- * @param histogram          the latency histogram in microseconds, or null when the file has none
+ * @param histogram          the latency histogram, or null when the file has none
+ * @param histogramNanos     the histogram counts nanoseconds ({@code "hdr_unit":"ns"}), not microseconds
  */
 record Run(String peer, String workload, int round, String mode, int conns, int size, int pipeline, double rate,
-        double seconds, long requests, double rps, long errors, long late, long p50, long p90, long p99, long p999,
-        long max, double serverCpuSeconds, double serverAllocBytes, double stealPercent, Histogram histogram) {
+        double seconds, long requests, double rps, long errors, long late, double p50, double p90, double p99,
+        double p999, double max, double serverCpuSeconds, double serverAllocBytes, double stealPercent,
+        Histogram histogram, boolean histogramNanos) {
 
     static Run read(Path file) throws IOException {
         Map<String, Object> json;
@@ -33,10 +37,10 @@ record Run(String peer, String workload, int round, String mode, int conns, int 
         return new Run(f.string("peer"), f.string("workload"), (int) f.number("round"), f.string("mode"),
                 (int) f.number("conns"), (int) f.number("size"), (int) f.number("pipeline"), f.number("rate"),
                 f.number("seconds"), (long) f.number("requests"), f.number("rps"), (long) f.number("errors"),
-                (long) f.optional("late", 0), (long) f.number("p50_us"), (long) f.number("p90_us"),
-                (long) f.number("p99_us"), (long) f.number("p999_us"), (long) f.number("max_us"),
-                f.number("server_cpu_s"), f.optional("server_alloc_bytes", Double.NaN),
-                f.optional("steal_pct", Double.NaN), f.histogram("hdr"));
+                (long) f.optional("late", 0), f.number("p50_us"), f.number("p90_us"), f.number("p99_us"),
+                f.number("p999_us"), f.number("max_us"), f.optional("server_cpu_s", Double.NaN),
+                f.optional("server_alloc_bytes", Double.NaN),
+                f.optional("steal_pct", Double.NaN), f.histogram("hdr"), "ns".equals(json.get("hdr_unit")));
     }
 
     /** Open loop: the load generator offered a fixed rate instead of saturating the server. */

@@ -63,8 +63,8 @@ class ReportTest {
         assertEquals(2.5, report.median("open-echo-64-r50k", "kio", Run::cpuPerMillion), 1e-9);
         assertEquals(4.0, report.median("open-echo-64-r50k", "netty-uring", Run::cpuPerMillion), 1e-9);
         assertEquals(0.5, report.ratio("open-echo-64-r50k", "netty-uring", Run::cpuPerMillion), 1e-9);
-        assertEquals(0.5, report.ratio("open-echo-64-r50k", "netty-uring", r -> r.p99()), 1e-9);
-        assertEquals(110, report.median("open-echo-64-r50k", "kio", r -> r.p99()));
+        assertEquals(0.5, report.ratio("open-echo-64-r50k", "netty-uring", Run::p99), 1e-9);
+        assertEquals(110, report.median("open-echo-64-r50k", "kio", Run::p99));
     }
 
     @Test
