@@ -21,6 +21,11 @@
  * a response nobody asked for or a connection the server closes is an error: the connection is
  * closed and counted, the others go on. Exit status 0 only when there was no error.
  *
+ * The JSON (one object, one line) has the contract's keys, plus "late", the window's wall-clock
+ * bounds "start_unix_ns" / "end_unix_ns" (to line up server-side figures such as JFR's) and
+ * "load_cpu_s", kio-load's own CPU time over the window: near "seconds", the load generator and
+ * not the server was the limit.
+ *
  * Only responses that complete inside the measured window (after --warmup, for --duration) are
  * counted and recorded, in microseconds, in a histogram laid out exactly as HdrHistogram's
  * (lowest discernible value 1, highest trackable 3.6e9 µs, 3 significant digits), so the
@@ -45,6 +50,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -322,6 +328,7 @@ static int64_t realtime_offset; /* CLOCK_REALTIME - CLOCK_MONOTONIC, for the win
 static int64_t now;
 static struct hdr hist;
 static uint64_t measured, errors, late, next_due;
+static double cpu_at_measure = -1; /* this process's CPU seconds when the window opened */
 static int alive;
 static double period_ns;
 static uint8_t *scratch;
@@ -619,7 +626,14 @@ static void parse(int argc, char **argv)
         die("--port, --conns or --pipeline out of range");
 }
 
-static void write_json(double seconds)
+static double cpu_seconds(void)
+{
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+static void write_json(double seconds, double load_cpu)
 {
     FILE *f = fopen(opt.json, "w");
     char *hdr = hdr_encode_base64(&hist);
@@ -629,13 +643,13 @@ static void write_json(double seconds)
             "{\"mode\":\"%s\",\"conns\":%d,\"size\":%d,\"pipeline\":%d,\"rate\":%.0f,\"seconds\":%.6f,"
             "\"requests\":%llu,\"rps\":%.1f,\"errors\":%llu,\"late\":%llu,\"p50_us\":%lld,\"p90_us\":%lld,"
             "\"p99_us\":%lld,\"p999_us\":%lld,\"max_us\":%lld,\"start_unix_ns\":%lld,\"end_unix_ns\":%lld,"
-            "\"hdr\":\"%s\"}\n",
+            "\"load_cpu_s\":%.3f,\"hdr\":\"%s\"}\n",
             opt.mode == ECHO ? "echo" : "http", opt.conns, opt.size, opt.pipeline, opt.rate, seconds,
             (unsigned long long)measured, seconds > 0 ? (double)measured / seconds : 0.0, (unsigned long long)errors,
             (unsigned long long)late, (long long)hdr_percentile(&hist, 50), (long long)hdr_percentile(&hist, 90),
             (long long)hdr_percentile(&hist, 99), (long long)hdr_percentile(&hist, 99.9),
             (long long)(hist.total > 0 ? hdr_highest_equivalent(hist.max) : 0), (long long)(t_measure + realtime_offset),
-            (long long)(t_measure + realtime_offset + (int64_t)(seconds * 1e9)), hdr);
+            (long long)(t_measure + realtime_offset + (int64_t)(seconds * 1e9)), load_cpu, hdr);
     if (fclose(f) != 0)
         die("cannot write %s: %s", opt.json, strerror(errno));
     free(hdr);
@@ -717,6 +731,8 @@ int main(int argc, char **argv)
         if (n < 0 && errno != EINTR)
             die("epoll_pwait2: %s", strerror(errno));
         now = now_ns();
+        if (cpu_at_measure < 0 && now >= t_measure)
+            cpu_at_measure = cpu_seconds();
         for (int i = 0; i < n; i++) {
             struct conn *c = events[i].data.ptr;
             if (c->dead)
@@ -738,7 +754,7 @@ int main(int argc, char **argv)
     }
     int64_t stop = now < t_end ? now : t_end;
     double seconds = stop > t_measure ? (double)(stop - t_measure) / 1e9 : 0;
-    write_json(seconds);
+    write_json(seconds, cpu_at_measure < 0 ? 0 : cpu_seconds() - cpu_at_measure);
     fprintf(stderr, "kio-load: %s %d conns, size %d, pipeline %d%s: %llu requests in %.2f s (%.0f/s), p50 %lld µs, "
             "p99 %lld µs, %llu errors, %llu late\n", opt.mode == ECHO ? "echo" : "http", opt.conns, opt.size,
             opt.pipeline, opt.rate > 0 ? " (open loop)" : "", (unsigned long long)measured, seconds,

@@ -169,12 +169,12 @@ public final class Report {
         for (String w : workloads) {
             Run shape = first(w);
             md.append("## ").append(w).append(": ").append(describe(shape)).append("\n\n");
-            md.append("| peer | rounds | req/s | p50 µs | p99 µs | p99.9 µs | CPU s / M req | alloc B / req | errors | late |");
+            md.append("| peer | rounds | req/s | p50 µs | p99 µs | p99.9 µs | CPU s / M req | alloc B / req | errors | late | load CPU % |");
             boolean withRatio = peers.contains(KIO);
             if (withRatio) {
                 md.append(shape.openLoop() ? " kio ÷ peer, CPU / req | kio ÷ peer, p99 |" : " kio ÷ peer, req/s |");
             }
-            md.append('\n').append("|---".repeat(10 + (withRatio ? (shape.openLoop() ? 2 : 1) : 0))).append("|\n");
+            md.append('\n').append("|---".repeat(11 + (withRatio ? (shape.openLoop() ? 2 : 1) : 0))).append("|\n");
             for (String p : peers) {
                 List<Run> rs = runs(w, p);
                 if (rs.isEmpty()) {
@@ -188,7 +188,8 @@ public final class Report {
                         .append(" | ").append(fmt(median(w, p, Run::cpuPerMillion), 2))
                         .append(" | ").append(fmt(median(w, p, Run::allocPerRequest), 1))
                         .append(" | ").append(rs.stream().mapToLong(Run::errors).sum())
-                        .append(" | ").append(rs.stream().mapToLong(Run::late).sum()).append(" |");
+                        .append(" | ").append(rs.stream().mapToLong(Run::late).sum())
+                        .append(" | ").append(fmt(median(w, p, Run::loadCpuPercent), 0)).append(" |");
                 if (withRatio) {
                     boolean self = p.equals(KIO);
                     if (shape.openLoop()) {
@@ -205,7 +206,9 @@ public final class Report {
         double steal = runs.stream().mapToDouble(Run::stealPercent).filter(v -> !Double.isNaN(v)).max().orElse(Double.NaN);
         md.append("Steal time: at most ").append(fmt(steal, 1)).append("% of the CPUs over any run's measured window. ")
                 .append("alloc B / req: JVM peers only (JFR jdk.ThreadAllocationStatistics), - for the others. ")
-                .append("late: open-loop requests sent more than 1 ms after they were due.\n\n")
+                .append("late: open-loop requests sent more than 1 ms after they were due. ")
+                .append("load CPU %: kio-load's own CPU over the window; near 100 the load generator, not the server, ")
+                .append("was the limit.\n\n")
                 .append("Charts: rps.png, cpu.png, latency-<workload>.png.\n");
         return md.toString();
     }

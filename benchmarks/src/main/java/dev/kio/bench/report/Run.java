@@ -18,13 +18,14 @@ import org.HdrHistogram.Histogram;
  *
  * @param serverCpuSeconds   the server process's user + system CPU time over the measured window, NaN if unknown
  * @param serverAllocBytes   bytes the server allocated over the window (JVM peers), NaN when not measured
+ * @param loadCpuSeconds     kio-load's own CPU time over the window, NaN if unknown
  * @param histogram          the latency histogram, or null when the file has none
  * @param histogramNanos     the histogram counts nanoseconds ({@code "hdr_unit":"ns"}), not microseconds
  */
 record Run(String peer, String workload, int round, String mode, int conns, int size, int pipeline, double rate,
         double seconds, long requests, double rps, long errors, long late, double p50, double p90, double p99,
         double p999, double max, double serverCpuSeconds, double serverAllocBytes, double stealPercent,
-        Histogram histogram, boolean histogramNanos) {
+        double loadCpuSeconds, Histogram histogram, boolean histogramNanos) {
 
     static Run read(Path file) throws IOException {
         Map<String, Object> json;
@@ -40,7 +41,7 @@ record Run(String peer, String workload, int round, String mode, int conns, int 
                 (long) f.optional("late", 0), f.number("p50_us"), f.number("p90_us"), f.number("p99_us"),
                 f.number("p999_us"), f.number("max_us"), f.optional("server_cpu_s", Double.NaN),
                 f.optional("server_alloc_bytes", Double.NaN),
-                f.optional("steal_pct", Double.NaN), f.histogram("hdr"), "ns".equals(json.get("hdr_unit")));
+                f.optional("steal_pct", Double.NaN), f.optional("load_cpu_s", Double.NaN), f.histogram("hdr"), "ns".equals(json.get("hdr_unit")));
     }
 
     /** Open loop: the load generator offered a fixed rate instead of saturating the server. */
@@ -51,6 +52,11 @@ record Run(String peer, String workload, int round, String mode, int conns, int 
     /** Server CPU seconds per million requests. */
     double cpuPerMillion() {
         return requests == 0 ? Double.NaN : serverCpuSeconds / requests * 1e6;
+    }
+
+    /** The load generator's share of its CPU over the window, in percent (100: it was the limit). */
+    double loadCpuPercent() {
+        return seconds == 0 ? Double.NaN : 100 * loadCpuSeconds / seconds;
     }
 
     /** Bytes the server allocated per request; NaN when allocation was not measured. */
