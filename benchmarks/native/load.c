@@ -564,12 +564,12 @@ static void open_conn(struct conn *c, const struct sockaddr_in *addr)
 
 /* ---- the run ------------------------------------------------------------------------------- */
 
-static double positive(const char *name, const char *value)
+static double number(const char *name, const char *value, int zero_allowed)
 {
     char *end;
     double v = strtod(value, &end);
-    if (*value == '\0' || *end != '\0' || !(v > 0) || v > 1e12)
-        die("--%s takes a positive number, got '%s'", name, value);
+    if (*value == '\0' || *end != '\0' || !(zero_allowed ? v >= 0 : v > 0) || v > 1e12)
+        die("--%s takes a %s number, got '%s'", name, zero_allowed ? "non-negative" : "positive", value);
     return v;
 }
 
@@ -597,14 +597,14 @@ static void parse(int argc, char **argv)
     while ((o = getopt_long(argc, argv, "", options, NULL)) != -1) {
         switch (o) {
         case 'm': mode = optarg; break;
-        case 'p': opt.port = (int)positive("port", optarg); break;
+        case 'p': opt.port = (int)number("port", optarg, 0); break;
         case 'h': opt.host = optarg; break;
-        case 'c': opt.conns = (int)positive("conns", optarg); break;
-        case 's': opt.size = (int)positive("size", optarg); break;
-        case 'd': opt.pipeline = (int)positive("pipeline", optarg); break;
-        case 'w': opt.warmup = strcmp(optarg, "0") == 0 ? 0 : positive("warmup", optarg); break;
-        case 't': opt.duration = positive("duration", optarg); break;
-        case 'r': opt.rate = positive("rate", optarg); break;
+        case 'c': opt.conns = (int)number("conns", optarg, 0); break;
+        case 's': opt.size = (int)number("size", optarg, 0); break;
+        case 'd': opt.pipeline = (int)number("pipeline", optarg, 0); break;
+        case 'w': opt.warmup = number("warmup", optarg, 1); break;
+        case 't': opt.duration = number("duration", optarg, 0); break;
+        case 'r': opt.rate = number("rate", optarg, 0); break;
         case 'j': opt.json = optarg; break;
         default: usage();
         }
