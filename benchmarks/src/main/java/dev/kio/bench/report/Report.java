@@ -2,7 +2,6 @@ package dev.kio.bench.report;
 
 import java.awt.Color;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.math.BigDecimal;
@@ -14,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
 
@@ -325,13 +323,9 @@ public final class Report {
         return new BigDecimal(q).round(new MathContext(digits)).stripTrailingZeros().toPlainString() + "%";
     }
 
-    private Path save(Chart<?, ?> chart, String name) {
+    private Path save(Chart<?, ?> chart, String name) throws IOException {
         Path file = dir.resolve(name + ".png");
-        try {
-            BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return Objects.requireNonNull(file);
+        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+        return file;
     }
 }
