@@ -1,4 +1,4 @@
-# Shared shell code for the benchmark scripts (run-nop, run-flows). Source it; do not run it.
+# Shared shell code for the benchmark scripts (run-nop, run-flows, run-peers). Source it; do not run it.
 # shellcheck shell=bash
 
 # bench_java: print the java of a JDK 25 or newer, chosen as scripts/mvn chooses it
@@ -25,4 +25,14 @@ bench_csv_score() {
         name = $1; gsub(/"/, "", name); p = $8; gsub(/["\r]/, "", p)
         if (substr(name, length(name) - length(want) + 1) == want && (param == "" || p == param)) { print $5; exit }
     }' "$1"
+}
+
+# bench_build_load: build the load generator of run-peers (benchmarks/native/load.c) into
+# benchmarks/target/native/kio-load; it needs only gcc and libc.
+bench_build_load() {
+    local bench
+    bench=$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")
+    command -v gcc >/dev/null 2>&1 || { echo "gcc is needed to build kio-load: apt-get install gcc" >&2; return 1; }
+    mkdir -p "$bench/target/native"
+    gcc -O2 -Wall -Wextra -Werror -o "$bench/target/native/kio-load" "$bench/native/load.c" -lm
 }
