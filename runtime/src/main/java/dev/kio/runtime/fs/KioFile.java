@@ -108,12 +108,23 @@ public final class KioFile {
      * @param position where to start, or {@link Ops#CURRENT_POSITION}
      */
     public Task<Void> readFully(MemorySegment dst, long offset, int length, long position) {
-        return Transfer.start(this, false, dst, offset, length, position);
+        return Transfer.start(this, false, false, dst, offset, length, position);
     }
 
     /** Writes exactly {@code length} bytes of {@code src} from {@code offset}, looping over short writes. From any worker. */
     public Task<Void> writeFully(MemorySegment src, long offset, int length, long position) {
-        return Transfer.start(this, true, src, offset, length, position);
+        return Transfer.start(this, true, false, src, offset, length, position);
+    }
+
+    /**
+     * {@link #writeFully} made durable: each write is linked to an fsync ({@code IOSQE_IO_LINK},
+     * one submission, no round trip between them), so the task finishes once the bytes and the
+     * file's metadata are on the device. A write that fails ends the task with its error and the
+     * kernel cancels the fsync; a short write cancels it too, and the rest goes in another
+     * write-then-fsync chain. From any worker.
+     */
+    public Task<Void> writeAndSync(MemorySegment src, long offset, int length, long position) {
+        return Transfer.start(this, true, true, src, offset, length, position);
     }
 
     /** Flushes data and metadata to the device, as fsync(2) ({@link Ops#fsync}). */
