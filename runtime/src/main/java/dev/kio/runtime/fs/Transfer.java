@@ -56,42 +56,52 @@ final class Transfer extends Hop<Void> {
 
     @Override
     boolean work() throws Throwable {
-        if (awaiting) {
-            awaiting = false;
-            Op w = linkedWrite;
-            linkedWrite = null;
-            int n;
-            if (w == null) {
-                n = result();
-            } else if (w.outcome() == Outcome.OK && w.result() < length - moved) {
-                // A short write: the kernel cancelled the fsync linked to it. The rest goes in another chain.
-                n = w.result();
-            } else {
-                result(); // the first failure in the chain, or the fsync's 0
-                n = length - moved;
-                synced = true;
+        // Loops only when the op was a ready one (refused for O_DIRECT alignment), which completes inline.
+        for (;;) {
+            if (awaiting) {
+                awaiting = false;
+                moved += transferred();
             }
-            if (n == 0 && moved < length) {
-                throw write
-                        ? new EOFException("write on " + file + " made no progress after " + moved + " of " + length + " bytes")
-                        : new EOFException("readFully on " + file + " reached the end of the file after " + moved + " of "
-                                + length + " bytes" + (position == Ops.CURRENT_POSITION ? "" : " from position " + position));
+            if (moved == length && (!sync || synced)) {
+                return false;
             }
-            moved += n;
+            long at = position == Ops.CURRENT_POSITION ? Ops.CURRENT_POSITION : position + moved;
+            awaiting = true;
+            Op op = write
+                    ? file.write(segment, offset + moved, length - moved, at)
+                    : file.read(segment, offset + moved, length - moved, at);
+            if (sync && op.state() != OpState.READY) {
+                linkedWrite = op;
+                op = op.link(file.worker().ops().fsync(file.fd()).target(file));
+            }
+            if (await(op)) {
+                return true;
+            }
         }
-        if (moved == length && (!sync || synced)) {
-            return false;
+    }
+
+    /** The bytes the completed read, write or write-then-fsync chain moved; throws its failure. */
+    private int transferred() throws Throwable {
+        Op w = linkedWrite;
+        linkedWrite = null;
+        int n;
+        if (w == null) {
+            n = result();
+        } else if (w.outcome() == Outcome.OK && w.result() < length - moved) {
+            // A short write: the kernel cancelled the fsync linked to it. The rest goes in another chain.
+            n = w.result();
+        } else {
+            result(); // the first failure in the chain, or the fsync's 0
+            n = length - moved;
+            synced = true;
         }
-        long at = position == Ops.CURRENT_POSITION ? Ops.CURRENT_POSITION : position + moved;
-        awaiting = true;
-        Op op = write
-                ? file.write(segment, offset + moved, length - moved, at)
-                : file.read(segment, offset + moved, length - moved, at);
-        if (sync && op.state() != OpState.READY) {
-            linkedWrite = op;
-            op = op.link(file.worker().ops().fsync(file.fd()).target(file));
+        if (n == 0 && moved < length) {
+            throw write
+                    ? new EOFException("write on " + file + " made no progress after " + moved + " of " + length + " bytes")
+                    : new EOFException("readFully on " + file + " reached the end of the file after " + moved + " of "
+                            + length + " bytes" + (position == Ops.CURRENT_POSITION ? "" : " from position " + position));
         }
-        return await(op);
+        return n;
     }
 
     @Override
