@@ -163,6 +163,24 @@ public final class BufferPool extends BufferOwner implements AutoCloseable {
         return b;
     }
 
+    /**
+     * {@link #acquire()} for O_DIRECT: a buffer whose address and capacity are multiples of
+     * {@code alignment} (a file's {@code directMemoryAlignment()}, or its offset alignment when the
+     * whole buffer is transferred). Every buffer starts on a page boundary when the buffer size is a
+     * multiple of 4096, as the default 16 KiB is, so any alignment up to 4096 is met.
+     *
+     * @throws IllegalArgumentException when {@code alignment} is not a power of two, exceeds 4096,
+     *                                  or does not divide this pool's buffer size
+     */
+    public Buffer acquireAligned(int alignment) {
+        if (Integer.bitCount(alignment) != 1 || alignment > PAGE || config.bufferSize() % alignment != 0) {
+            throw new IllegalArgumentException("cannot hand out buffers aligned to " + alignment + " bytes: buffers of "
+                    + config.bufferSize() + " bytes start on page boundaries, so they meet power-of-two alignments up to "
+                    + PAGE + " that divide their size; configure a buffer size that is a multiple of " + alignment);
+        }
+        return acquire();
+    }
+
     private void grow() {
         int n = Math.min(config.registeredBuffers(), config.maxBuffers() - count);
         if (n == 0) {

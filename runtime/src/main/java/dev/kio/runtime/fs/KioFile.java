@@ -5,9 +5,12 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 import dev.kio.Task;
+import dev.kio.runtime.buf.Buffer;
 import dev.kio.runtime.op.IoVecs;
 import dev.kio.runtime.op.Op;
 import dev.kio.runtime.op.Ops;
+import dev.kio.runtime.ring.Opcode;
+import dev.kio.runtime.sys.Errno;
 import dev.kio.runtime.worker.Worker;
 
 /**
@@ -30,23 +33,29 @@ import dev.kio.runtime.worker.Worker;
  */
 public final class KioFile {
     /**
-     * What buffer addresses, lengths and file positions must be multiples of for a file opened
-     * with {@link OpenFlags#DIRECT}: the page size, which satisfies every device's logical block
-     * size. Allocate such buffers with {@code arena.allocate(size, KioFile.DIRECT_ALIGNMENT)}.
+     * The page size: a multiple of every alignment a file opened with {@link OpenFlags#DIRECT} can
+     * ask for, so buffers from {@code arena.allocate(size, KioFile.DIRECT_ALIGNMENT)}, with lengths
+     * and positions that are multiples of it, suit any such file. Also the offset alignment
+     * assumed when the kernel does not report one (see {@link #directOffsetAlignment()}).
      */
     public static final int DIRECT_ALIGNMENT = 4096;
+    /** The memory alignment assumed for O_DIRECT when the kernel does not report one: a sector. */
+    public static final int FALLBACK_MEMORY_ALIGNMENT = 512;
 
     private final int fd;
     private final String path;
     private final Worker worker;
-    private final boolean direct;
+    private final int memoryAlignment;
+    private final int offsetAlignment;
     private boolean closed;
 
-    KioFile(int fd, String path, Worker worker, boolean direct) {
+    /** {@code memoryAlignment} and {@code offsetAlignment} are 0 for a file opened without O_DIRECT. */
+    KioFile(int fd, String path, Worker worker, int memoryAlignment, int offsetAlignment) {
         this.fd = fd;
         this.path = path;
         this.worker = worker;
-        this.direct = direct;
+        this.memoryAlignment = memoryAlignment;
+        this.offsetAlignment = offsetAlignment;
     }
 
     public int fd() {
@@ -65,7 +74,27 @@ public final class KioFile {
 
     /** Whether the file was opened with {@link OpenFlags#DIRECT}. */
     public boolean isDirect() {
-        return direct;
+        return offsetAlignment > 0;
+    }
+
+    /**
+     * What buffer addresses must be multiples of for this O_DIRECT file, as statx(2) reports it
+     * ({@code STATX_DIOALIGN}, Linux 6.1; 512 on ext4 over most disks), or
+     * {@link #FALLBACK_MEMORY_ALIGNMENT} when the kernel does not say; 0 without O_DIRECT. Buffers
+     * of {@code Worker.buffers()} start on page boundaries and suit any file when their size is a
+     * multiple of 4096 (see {@link dev.kio.runtime.buf.BufferPool#acquireAligned}).
+     */
+    public int directMemoryAlignment() {
+        return memoryAlignment;
+    }
+
+    /**
+     * What lengths and file positions must be multiples of for this O_DIRECT file, as statx(2)
+     * reports it ({@code STATX_DIOALIGN}: the logical block size), or {@link #DIRECT_ALIGNMENT}
+     * when the kernel does not say; 0 without O_DIRECT.
+     */
+    public int directOffsetAlignment() {
+        return offsetAlignment;
     }
 
     /**
@@ -76,29 +105,50 @@ public final class KioFile {
      */
     public Op read(MemorySegment dst, long offset, int length, long position) {
         checkUsable("read");
-        checkDirect("read", dst, offset, length, position);
-        return worker.ops().read(fd, dst, offset, length, position).target(this);
+        String misaligned = misaligned(dst, offset, length, position);
+        return misaligned != null ? refused(Opcode.READ, misaligned)
+                : worker.ops().read(fd, dst, offset, length, position).target(this);
     }
 
     /** Writes up to {@code length} bytes of {@code src} from {@code offset} at file {@code position} ({@link Ops#write}). */
     public Op write(MemorySegment src, long offset, int length, long position) {
         checkUsable("write");
-        checkDirect("write", src, offset, length, position);
-        return worker.ops().write(fd, src, offset, length, position).target(this);
+        String misaligned = misaligned(src, offset, length, position);
+        return misaligned != null ? refused(Opcode.WRITE, misaligned)
+                : worker.ops().write(fd, src, offset, length, position).target(this);
+    }
+
+    /**
+     * {@link #read(MemorySegment, long, int, long)} into a pooled buffer: {@code READ_FIXED} when it
+     * is registered with this worker's ring; the buffer stays lent until the op's completion.
+     */
+    public Op read(Buffer dst, int offset, int length, long position) {
+        checkUsable("read");
+        String misaligned = misaligned(dst.segment(), offset, length, position);
+        return misaligned != null ? refused(Opcode.READ, misaligned)
+                : worker.ops().read(fd, dst, offset, length, position).target(this);
+    }
+
+    /** {@link #write(MemorySegment, long, int, long)} from a pooled buffer ({@code WRITE_FIXED} when registered). */
+    public Op write(Buffer src, int offset, int length, long position) {
+        checkUsable("write");
+        String misaligned = misaligned(src.segment(), offset, length, position);
+        return misaligned != null ? refused(Opcode.WRITE, misaligned)
+                : worker.ops().write(fd, src, offset, length, position).target(this);
     }
 
     /** Reads into the buffers of {@code vecs} in order ({@link Ops#readv}). On the owning worker only. */
     public Op readv(IoVecs vecs, long position) {
         checkUsable("readv");
-        checkDirect("readv", vecs, position);
-        return worker.ops().readv(fd, vecs, position).target(this);
+        String misaligned = misaligned(vecs, position);
+        return misaligned != null ? refused(Opcode.READV, misaligned) : worker.ops().readv(fd, vecs, position).target(this);
     }
 
     /** Writes the buffers of {@code vecs} in order ({@link Ops#writev}). On the owning worker only. */
     public Op writev(IoVecs vecs, long position) {
         checkUsable("writev");
-        checkDirect("writev", vecs, position);
-        return worker.ops().writev(fd, vecs, position).target(this);
+        String misaligned = misaligned(vecs, position);
+        return misaligned != null ? refused(Opcode.WRITEV, misaligned) : worker.ops().writev(fd, vecs, position).target(this);
     }
 
     /**
@@ -108,12 +158,23 @@ public final class KioFile {
      * @param position where to start, or {@link Ops#CURRENT_POSITION}
      */
     public Task<Void> readFully(MemorySegment dst, long offset, int length, long position) {
-        return Transfer.start(this, false, dst, offset, length, position);
+        return Transfer.start(this, false, false, dst, offset, length, position);
     }
 
     /** Writes exactly {@code length} bytes of {@code src} from {@code offset}, looping over short writes. From any worker. */
     public Task<Void> writeFully(MemorySegment src, long offset, int length, long position) {
-        return Transfer.start(this, true, src, offset, length, position);
+        return Transfer.start(this, true, false, src, offset, length, position);
+    }
+
+    /**
+     * {@link #writeFully} made durable: each write is linked to an fsync ({@code IOSQE_IO_LINK},
+     * one submission, no round trip between them), so the task finishes once the bytes and the
+     * file's metadata are on the device. A write that fails ends the task with its error and the
+     * kernel cancels the fsync; a short write cancels it too, and the rest goes in another
+     * write-then-fsync chain. From any worker.
+     */
+    public Task<Void> writeAndSync(MemorySegment src, long offset, int length, long position) {
+        return Transfer.start(this, true, true, src, offset, length, position);
     }
 
     /** Flushes data and metadata to the device, as fsync(2) ({@link Ops#fsync}). */
@@ -174,37 +235,51 @@ public final class KioFile {
         }
     }
 
-    private void checkDirect(String op, MemorySegment segment, long offset, long length, long position) {
-        if (direct) {
-            Objects.requireNonNull(segment, "segment");
-            checkAligned(op, "buffer address", segment.address() + offset);
-            checkAligned(op, "length", length);
-            checkPosition(op, position);
-        }
+    /**
+     * An op that fails with EINVAL without reaching the kernel (which would answer the same), its
+     * message naming the operation, this file and the alignment broken.
+     */
+    private Op refused(int opcode, String misaligned) {
+        return worker.ops().ready(-Errno.EINVAL, opcode).target(this + ", opened with O_DIRECT: " + misaligned);
     }
 
-    private void checkDirect(String op, IoVecs vecs, long position) {
-        if (direct) {
-            for (int i = 0; i < vecs.count(); i++) {
-                checkAligned(op, "iovec " + i + " address", vecs.address(i));
-                checkAligned(op, "iovec " + i + " length", vecs.length(i));
+    /** Why a transfer breaks this O_DIRECT file's alignment, or null when it keeps it (or the file is not O_DIRECT). */
+    private String misaligned(MemorySegment segment, long offset, long length, long position) {
+        Objects.requireNonNull(segment, "segment");
+        if (!isDirect()) {
+            return null;
+        }
+        String why = misaligned("buffer address", segment.address() + offset, memoryAlignment);
+        if (why == null) {
+            why = misaligned("length", length, offsetAlignment);
+        }
+        return why != null ? why : misalignedPosition(position);
+    }
+
+    private String misaligned(IoVecs vecs, long position) {
+        if (!isDirect()) {
+            return null;
+        }
+        for (int i = 0; i < vecs.count(); i++) {
+            String why = misaligned("iovec " + i + " address", vecs.address(i), memoryAlignment);
+            if (why == null) {
+                why = misaligned("iovec " + i + " length", vecs.length(i), offsetAlignment);
             }
-            checkPosition(op, position);
+            if (why != null) {
+                return why;
+            }
         }
+        return misalignedPosition(position);
     }
 
-    private void checkPosition(String op, long position) {
-        if (position != Ops.CURRENT_POSITION) {
-            checkAligned(op, "file position", position);
-        }
+    private String misalignedPosition(long position) {
+        return position == Ops.CURRENT_POSITION ? null : misaligned("file position", position, offsetAlignment);
     }
 
-    private void checkAligned(String op, String what, long value) {
-        if (value % DIRECT_ALIGNMENT != 0) {
-            throw new IllegalArgumentException(op + " on " + this + " (opened with O_DIRECT): " + what + " "
-                    + value + " is not a multiple of " + DIRECT_ALIGNMENT
-                    + "; allocate buffers with arena.allocate(size, KioFile.DIRECT_ALIGNMENT) and use aligned lengths and positions");
-        }
+    private static String misaligned(String what, long value, int alignment) {
+        return value % alignment == 0 ? null : what + " " + value + " is not a multiple of " + alignment
+                + " (use buffers from Worker.buffers().acquireAligned(" + alignment + ") or arena.allocate(size, "
+                + alignment + "), and multiples of directOffsetAlignment() for lengths and positions)";
     }
 
     /** How errors name the file: its path and descriptor. */

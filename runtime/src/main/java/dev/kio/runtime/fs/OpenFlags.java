@@ -18,9 +18,11 @@ public final class OpenFlags {
     /** Each write returns once its data (not all metadata) is on the device. */
     public static final int DSYNC = 010000;
     /**
-     * Bypass the page cache. Buffers, lengths and positions must then be multiples of
-     * {@link KioFile#DIRECT_ALIGNMENT}; {@link KioFile} checks this before submitting. A filesystem
-     * without direct I/O (tmpfs on older kernels) refuses the open with EINVAL.
+     * Bypass the page cache. Buffer addresses must then be multiples of the file's
+     * {@link KioFile#directMemoryAlignment()}, lengths and positions of its
+     * {@link KioFile#directOffsetAlignment()} (statx {@code STATX_DIOALIGN}, read at open);
+     * {@link KioFile} checks this before submitting. A filesystem without direct I/O (tmpfs before
+     * Linux 6.6) refuses the open with EINVAL.
      */
     public static final int DIRECT = 040000;
     /** Fail with ENOTDIR unless the path is a directory. */

@@ -10,7 +10,7 @@ import dev.kio.runtime.worker.Worker;
 /** statx of a path ({@link FileManager#stat}) or of an open file ({@link KioFile#stat}). */
 final class Stat extends Hop<FileStat> {
     /** statx flag: with an empty path, describe the directory fd itself (here: the open file). */
-    private static final int AT_EMPTY_PATH = 0x1000;
+    static final int AT_EMPTY_PATH = 0x1000;
     private static final FrameKind<Stat> KIND = new FrameKind<>(Stat::new, 16);
 
     /** The kernel writes here; like the path, it lives as long as the pooled frame. */

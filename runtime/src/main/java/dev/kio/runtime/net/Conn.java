@@ -239,4 +239,22 @@ public final class Conn {
         return (isUnix() ? "unix " : "tcp ") + (here == null ? "" : SockAddr.format(here) + " ") + "-> "
                 + SockAddr.format(there);
     }
+
+    /**
+     * Sends {@code length} bytes of {@code buffer} from {@code offset}, then closes the socket: one
+     * submission of {@code SEND} with {@code MSG_WAITALL} (the kernel keeps sending until every
+     * byte is out or the connection fails) hard-linked ({@code IOSQE_IO_HARDLINK}, 5.5) to
+     * {@code CLOSE}, which runs whatever the send did. Await the returned op, the chain's close:
+     * 0 once both succeeded; a failed send throws its own error (naming {@code send} and this
+     * connection), the socket being closed all the same. A connection that breaks after part of the
+     * data went out is reported by the kernel as the count it sent, not as an error. The connection
+     * counts as closed from this call on; the buffer stays lent until the send's completion.
+     */
+    public Op sendAndClose(Buffer buffer, int offset, int length) {
+        Ops ops = ops("send");
+        Op send = ops.send(fd, buffer, offset, length, Sockets.MSG_NOSIGNAL | MSG_WAITALL).target(this);
+        return send.hardlink(close());
+    }
+
+    private static final int MSG_WAITALL = 0x100;
 }

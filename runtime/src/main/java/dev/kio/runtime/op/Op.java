@@ -61,6 +61,13 @@ public final class Op implements dev.kio.Operation {
 
     Op nextFree;
     Op nextQueued;
+    /** The op this one is linked to ({@link #link}), which the kernel starts only after this one. */
+    Op linkNext;
+    Op linkPrev;
+    /** Set on every op of a submitted chain: its last op, which holds the chain's waiter. */
+    Op chainEnd;
+    /** On a chain's last op: how many of the chain's ops have not delivered their result yet. */
+    int chainPending;
 
     Op(int slot, MemorySegment scratch) {
         this.slot = slot;
@@ -78,12 +85,67 @@ public final class Op implements dev.kio.Operation {
         if (state != OpState.PREPARED) {
             throw new IllegalStateException("a timeout is set before submission; op is " + state);
         }
+        if (linkNext != null) {
+            throw new IllegalStateException("only the last op of a linked chain can have a timeout: " + this);
+        }
         timeoutNanos = nanos;
         return this;
     }
 
     public Op timeout(Duration timeout) {
         return timeout(timeout.toNanos());
+    }
+
+    /**
+     * Links {@code next} after this op ({@code IOSQE_IO_LINK}, 5.3+): the kernel starts
+     * {@code next} only once this op has completed, and only if it succeeded in full; otherwise
+     * {@code next}, and whatever is linked after it, ends with ECANCELED. A read, write or send
+     * that moves fewer bytes than asked counts as failed here. Chain several with
+     * {@code a.link(b).link(c)}.
+     *
+     * <p>Returns {@code next}, the chain's handle: submitting or awaiting it submits the whole
+     * chain, its SQEs contiguous in the ring, and the chain completes as one unit once every op
+     * has completed. Its waiter then receives the op that decides the outcome: the first that did
+     * not end {@link Outcome#OK} (so a typed error names the op that failed first, not a
+     * cancelled follower), or the last op when all succeeded. Every op of the chain, and the
+     * memory it names, stays owned until its own completion; their {@link #result()} and
+     * {@link #outcome()} stay readable until that waiter returns (in a frame: the step that
+     * resumes after the await). Only the last op may carry a {@link #timeout}.
+     */
+    public Op link(Op next) {
+        return link(next, Ring.SQE_IO_LINK);
+    }
+
+    /**
+     * {@link #link} with {@code IOSQE_IO_HARDLINK} (5.5+): {@code next} runs once this op has
+     * completed, whether it succeeded or not (a send, then a close that must happen anyway).
+     */
+    public Op hardlink(Op next) {
+        return link(next, Ring.SQE_IO_HARDLINK);
+    }
+
+    private Op link(Op next, int flag) {
+        if (next == this) {
+            throw new IllegalArgumentException("an op cannot be linked to itself: " + this);
+        }
+        if (state != OpState.PREPARED || next.state != OpState.PREPARED) {
+            throw new IllegalStateException("ops are linked before submission: " + this + " -> " + next);
+        }
+        if (linkNext != null || next.linkPrev != null) {
+            throw new IllegalStateException((linkNext != null ? this : next) + " is linked already");
+        }
+        if (timeoutNanos > 0) {
+            throw new IllegalStateException("only the last op of a linked chain can have a timeout: " + this);
+        }
+        linkNext = next;
+        next.linkPrev = this;
+        sqeFlags |= flag;
+        return next;
+    }
+
+    /** The op linked before this one in its chain, or null. Readable while the chain's waiter runs. */
+    public Op linkedBefore() {
+        return linkPrev;
     }
 
     /**

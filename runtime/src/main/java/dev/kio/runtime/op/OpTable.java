@@ -18,6 +18,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * last CQE arrives (its own and, with a timeout, its link timeout's), whatever its waiter does.
  * When the submission queue is full the table flushes it, and if the kernel still has no room
  * the op waits in a backlog that {@link #drainBacklog()} submits later: users never see EAGAIN.
+ * A linked chain ({@link Op#link}) is placed all at once or not at all, so its SQEs are always
+ * contiguous, and it completes once, for its waiter, when its last op has completed.
  */
 public final class OpTable {
     private static final int SCRATCH_BYTES = 32;
@@ -106,6 +108,7 @@ public final class OpTable {
         op.cancelRequested = false;
         op.linkTimeoutOwed = false;
         op.notificationOwed = false;
+        op.chainPending = 0;
         active++;
         return op;
     }
@@ -160,6 +163,9 @@ public final class OpTable {
         op.keepAliveToo = null;
         op.target = null;
         op.waiter = null;
+        op.linkNext = null;
+        op.linkPrev = null;
+        op.chainEnd = null;
         int next = op.generation + 1;
         op.generation = next == 0 ? 1 : next;
         op.nextFree = free;
@@ -169,21 +175,47 @@ public final class OpTable {
 
     /**
      * Hands a prepared op to the kernel; {@code waiter} gets its completion on this thread.
-     * Never fails for lack of SQ space: the op then waits in the backlog.
+     * Never fails for lack of SQ space: the op then waits in the backlog. The last op of a
+     * linked chain submits the whole chain, and its waiter gets one completion for it (see
+     * {@link Op#link}).
+     *
+     * @throws IllegalArgumentException when a chain needs more SQEs than the ring has
      */
     public void submit(Op op, OpWaiter waiter) {
         if (op.state != OpState.PREPARED) {
             throw new IllegalStateException("only a prepared op can be submitted: " + op
                     + (op.state == OpState.READY ? " (a ready op is awaited, never submitted)" : ""));
         }
-        op.waiter = waiter;
-        op.pendingCqes = op.timeoutNanos > 0 ? 2 : 1;
-        owed++;
-        if (op.keepAlive instanceof Loan loan) {
-            loan.lent();
+        if (op.linkNext != null) {
+            throw new IllegalStateException("a linked chain is submitted through its last op: " + op + " is linked to "
+                    + op.linkNext);
+        }
+        Op head = chainHead(op);
+        int length = 0;
+        for (Op o = head; o != null; o = o.linkNext) {
+            if (o.state != OpState.PREPARED) {
+                throw new IllegalStateException("only prepared ops can be submitted: " + o + " in the chain of " + op);
+            }
+            length++;
+        }
+        if (sqesOf(op) > ring.sqEntries()) {
+            throw new IllegalArgumentException("a chain of " + length + " ops needs " + sqesOf(op)
+                    + " SQEs, more than the ring's " + ring.sqEntries());
+        }
+        op.chainPending = length;
+        for (Op o = head; o != null; o = o.linkNext) {
+            o.waiter = waiter;
+            o.pendingCqes = o.timeoutNanos > 0 ? 2 : 1;
+            o.chainEnd = head == op ? null : op;
+            owed++;
+            if (o.keepAlive instanceof Loan loan) {
+                loan.lent();
+            }
         }
         if (backlogHead != null || !tryPrep(op)) {
-            op.state = OpState.QUEUED;
+            for (Op o = head; o != null; o = o.linkNext) {
+                o.state = OpState.QUEUED;
+            }
             if (backlogTail == null) {
                 backlogHead = op;
             } else {
@@ -193,14 +225,39 @@ public final class OpTable {
         }
     }
 
-    private boolean tryPrep(Op op) {
-        int need = op.timeoutNanos > 0 ? 2 : 1;
+    private static Op chainHead(Op op) {
+        Op head = op;
+        while (head.linkPrev != null) {
+            head = head.linkPrev;
+        }
+        return head;
+    }
+
+    /** SQEs the chain ending with {@code last} takes: one per op, and one for the last op's link timeout. */
+    private static int sqesOf(Op last) {
+        int n = last.timeoutNanos > 0 ? 2 : 1;
+        for (Op o = last.linkPrev; o != null; o = o.linkPrev) {
+            n++;
+        }
+        return n;
+    }
+
+    /** Writes the SQEs of {@code last} and of the ops linked before it, all or none: a chain is never split. */
+    private boolean tryPrep(Op last) {
+        int need = sqesOf(last);
         if (!ring.hasSqSpace(need)) {
             ring.flush();
             if (!ring.hasSqSpace(need)) {
                 return false;
             }
         }
+        for (Op op = chainHead(last); op != null; op = op.linkNext) {
+            prep(op);
+        }
+        return true;
+    }
+
+    private void prep(Op op) {
         long userData = UserData.pack(op.generation, UserData.PRIMARY, op.slot);
         int flags = op.sqeFlags;
         if (op.timeoutNanos > 0) {
@@ -217,7 +274,6 @@ public final class OpTable {
         }
         op.state = OpState.SUBMITTED;
         submitted++;
-        return true;
     }
 
     static void writeTimespec(MemorySegment scratch, long offset, long nanos) {
@@ -235,12 +291,8 @@ public final class OpTable {
         int n = 0;
         while (backlogHead != null) {
             Op op = backlogHead;
-            if (!op.cancelRequested) {
-                op.state = OpState.PREPARED;
-                if (!tryPrep(op)) {
-                    op.state = OpState.QUEUED;
-                    break;
-                }
+            if (!op.cancelRequested && !tryPrep(op)) {
+                break;
             }
             backlogHead = op.nextQueued;
             op.nextQueued = null;
@@ -249,10 +301,13 @@ public final class OpTable {
             }
             n++;
             if (op.cancelRequested) {
-                // The kernel never saw it: no link-timeout CQE will come either.
-                op.state = OpState.CANCELLING;
-                op.pendingCqes = 1;
-                deliver(op, -Errno.ECANCELED, 0);
+                // The kernel never saw it (nor the ops linked before it): no link-timeout CQE will come either.
+                for (Op o = chainHead(op), next; o != null; o = next) {
+                    next = o.linkNext;
+                    o.state = OpState.CANCELLING;
+                    o.pendingCqes = 1;
+                    deliver(o, -Errno.ECANCELED, 0);
+                }
             }
         }
         return n;
@@ -280,7 +335,7 @@ public final class OpTable {
                 return;
             }
             op.linkTimeoutOwed = false;
-            if (--op.pendingCqes == 0 && op.state == OpState.COMPLETED) {
+            if (--op.pendingCqes == 0 && op.state == OpState.COMPLETED && op.chainEnd == null) {
                 release(op);
             }
             return;
@@ -288,7 +343,7 @@ public final class OpTable {
         if (op.state == OpState.COMPLETED) {
             if ((flags & CQE_F_NOTIF) != 0 && op.notificationOwed) {
                 op.notificationOwed = false;
-                if (--op.pendingCqes == 0) {
+                if (--op.pendingCqes == 0 && op.chainEnd == null) {
                     release(op);
                 }
                 return;
@@ -323,11 +378,47 @@ public final class OpTable {
             op.state = OpState.COMPLETED;
             completed++;
         }
+        Op end = op.chainEnd;
+        if (end != null) {
+            if (!more && --end.chainPending == 0) {
+                finishChain(end);
+            }
+            return;
+        }
         try {
             op.waiter.onComplete(op);
         } finally {
             if (!more && op.pendingCqes == 0) {
                 release(op);
+            }
+        }
+    }
+
+    /**
+     * Every op of the chain ending with {@code end} has its result: its waiter gets the op that
+     * decides the outcome (the first that did not end OK, else the last), then each op is
+     * recycled unless a companion CQE (link timeout, zero-copy notification) is still owed.
+     */
+    private void finishChain(Op end) {
+        Op head = chainHead(end);
+        Op deciding = end;
+        for (Op o = head; o != null; o = o.linkNext) {
+            if (o.outcome != Outcome.OK) {
+                deciding = o;
+                break;
+            }
+        }
+        try {
+            end.waiter.onComplete(deciding);
+        } finally {
+            for (Op o = head, next; o != null; o = next) {
+                next = o.linkNext;
+                o.linkNext = null;
+                o.linkPrev = null;
+                o.chainEnd = null;
+                if (o.pendingCqes == 0) {
+                    release(o);
+                }
             }
         }
     }
@@ -367,6 +458,18 @@ public final class OpTable {
         if (op == null || op.generation != UserData.generation(token) || UserData.kind(token) != UserData.PRIMARY) {
             return false;
         }
+        if (op.chainEnd != null) {
+            // One op of a linked chain stands for the chain: every op still pending is cancelled.
+            boolean any = false;
+            for (Op o = chainHead(op.chainEnd); o != null; o = o.linkNext) {
+                any |= cancelOne(o);
+            }
+            return any;
+        }
+        return cancelOne(op);
+    }
+
+    private boolean cancelOne(Op op) {
         switch (op.state) {
             case QUEUED -> {
                 if (op.cancelRequested) {
@@ -379,7 +482,7 @@ public final class OpTable {
                 op.cancelRequested = true;
                 op.state = OpState.CANCELLING;
                 Op cancel = acquire(Opcode.ASYNC_CANCEL);
-                cancel.addr = token;
+                cancel.addr = op.token();
                 submit(cancel, OpWaiter.IGNORE);
                 return true;
             }

@@ -634,4 +634,15 @@ public final class Ops {
         }
         return segment;
     }
+
+    /**
+     * {@link #ready(int)} for a refused {@code opcode}: an error message built from it names that
+     * operation (with its {@link Op#target}), e.g. a read refused before submission because its
+     * buffer breaks an O_DIRECT alignment.
+     */
+    public Op ready(int result, int opcode) {
+        Op op = table.ready(result);
+        op.opcode = opcode;
+        return op;
+    }
 }

@@ -41,6 +41,8 @@ public final class Ring implements AutoCloseable {
 
     /** IOSQE_* flags, byte 1 of an SQE. */
     public static final int SQE_IO_LINK = 1 << 2;
+    /** IOSQE_IO_HARDLINK (5.5): like IO_LINK, but the next op runs even if this one fails. */
+    public static final int SQE_IO_HARDLINK = 1 << 3;
     public static final int SQE_ASYNC = 1 << 4;
     /** IOSQE_BUFFER_SELECT: the kernel picks the buffer from the group in the SQE's buf_group. */
     public static final int SQE_BUFFER_SELECT = 1 << 5;

@@ -187,4 +187,28 @@ class SqBacklogTest {
             assertEquals(0, h.table.staleCompletions());
         }
     }
+
+    @Test
+    void aChainThatFindsNoRoomWaitsInTheBacklogWholeAndIsPlacedWholeLater() throws Throwable {
+        try (RingHarness h = disabledRing()) {
+            Completions done = new Completions();
+            for (int i = 0; i < SQ - 1; i++) {
+                h.table.submit(h.ops.nop(), done);
+            }
+            Op first = h.ops.nop();
+            Op second = h.ops.nop();
+            Op third = h.ops.nop();
+            long token = third.token();
+            h.table.submit(first.link(second).link(third), done);
+            assertEquals(OpState.QUEUED, first.state(), "one free slot: none of the chain's three SQEs is written");
+            assertEquals(OpState.QUEUED, third.state());
+            assertEquals(SQ - 1, h.ring.sqPending());
+
+            enable(h.ring);
+            assertEquals(1, h.table.drainBacklog(), "the chain leaves the backlog as one unit");
+            h.pumpUntil(() -> done.total() == SQ && h.table.active() == 0, Duration.ofSeconds(5));
+            assertEquals(Outcome.OK, done.only(token).outcome());
+            assertEquals(0, h.table.owed());
+        }
+    }
 }
