@@ -9,7 +9,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
@@ -21,8 +20,6 @@ import dev.kio.runtime.buf.Buffer;
 import dev.kio.runtime.net.Conn;
 import dev.kio.runtime.net.SocketOptions;
 import dev.kio.runtime.net.TcpServer;
-import dev.kio.runtime.ring.IoUring;
-import dev.kio.runtime.ring.RingSetupException;
 import dev.kio.runtime.sys.Errno;
 import dev.kio.runtime.worker.IoPool;
 import dev.kio.runtime.worker.Worker;
@@ -212,12 +209,13 @@ public abstract class HttpHello implements AutoCloseable {
                     return;
                 }
                 if (!outFull) {
-                    int n = await(conn.recv(in, pipeline.buffered, in.capacity() - pipeline.buffered)
+                    int buffered = pipeline.requests.buffered();
+                    int n = await(conn.recv(in, buffered, in.capacity() - buffered)
                             .timeout(idleNanos));
                     if (n == 0) {
                         return;
                     }
-                    pipeline.buffered += n;
+                    pipeline.requests.received(n);
                 }
             }
         } catch (OpTimedOutException idle) {
@@ -264,28 +262,22 @@ public abstract class HttpHello implements AutoCloseable {
 
     /**
      * One connection's received bytes and the responses owed for them: plain code run between the
-     * session's awaits. The bytes not consumed yet sit at the start of {@code in}.
+     * session's awaits.
      */
     static final class Pipeline {
         private final HttpRequestParser parser;
-        private final MemorySegment in;
+        final RequestCursor requests;
         private final MemorySegment out;
-        private final int maxHead;
         private final WorkerStats stats;
-        /** Bytes received and not consumed, from the start of {@code in}. */
-        int buffered;
         /** Bytes of responses to send, from the start of {@code out}. */
         int outLength;
         /** Whether the connection closes once {@code out} is sent. */
         boolean closing;
-        /** Body bytes of the last request still to come and be skipped. */
-        private long bodyLeft;
 
         Pipeline(HttpRequestParser parser, MemorySegment in, MemorySegment out, int maxHead, WorkerStats stats) {
             this.parser = parser;
-            this.in = in;
+            this.requests = new RequestCursor(parser, in, maxHead);
             this.out = out;
-            this.maxHead = maxHead;
             this.stats = stats;
         }
 
@@ -297,40 +289,25 @@ public abstract class HttpHello implements AutoCloseable {
          */
         boolean answer() {
             outLength = 0;
-            int at = 0;
             boolean outFull = false;
             while (!closing) {
-                if (bodyLeft > 0) {
-                    int skipped = (int) Math.min(bodyLeft, buffered - at);
-                    at += skipped;
-                    bodyLeft -= skipped;
-                    if (bodyLeft > 0) {
-                        break;
-                    }
-                }
                 if (outLength + LONGEST_RESPONSE > out.byteSize()) {
                     outFull = true;
                     break;
                 }
-                int head = parser.parse(in, at, Math.min(buffered - at, maxHead));
-                if (head == HttpRequestParser.INCOMPLETE) {
-                    if (buffered - at >= maxHead) {
-                        reject();
-                    }
+                int next = requests.next();
+                if (next == RequestCursor.NEED_MORE) {
                     break;
                 }
-                if (head == HttpRequestParser.MALFORMED) {
+                if (next == RequestCursor.BAD) {
                     reject();
                     break;
                 }
-                at += head;
-                bodyLeft = parser.contentLength();
                 stats.requests++;
                 closing = !parser.keepAlive();
                 append(closing ? HELLO_CLOSE_BYTES : parser.minorVersion() == 0 ? HELLO_KEEP_ALIVE_BYTES : HELLO_BYTES);
             }
-            buffered -= at;
-            MemorySegment.copy(in, at, in, 0, buffered);
+            requests.compact();
             return outFull;
         }
 
@@ -376,63 +353,26 @@ public abstract class HttpHello implements AutoCloseable {
     }
 
     public static void main(String[] args) throws Exception {
-        Args a = Args.parse(args);
-        if (!IoUring.isAvailable()) {
-            unavailable(IoUring.unavailabilityCause().orElseThrow());
-            System.exit(2);
-        }
-        IoPool.Builder builder = IoPool.builder();
-        if (a.workers > 0) {
-            builder.workers(a.workers);
-        }
-        Settings settings = Settings.defaults().withIdleTimeout(Duration.ofSeconds(a.idleSeconds));
-        IoPool pool;
-        try {
-            pool = builder.start();
-        } catch (RingSetupException e) {
-            unavailable(e);
-            System.exit(2);
-            return;
-        }
-        if (a.selfTest) {
+        ServerCommand c = ServerCommand.parse("HttpHello",
+                "[--host 127.0.0.1] [--port 8080] [--workers N] [--seconds S] [--idle-timeout S] [--self-test]", false,
+                args);
+        IoPool pool = c.startPool();
+        Settings settings = c.settings();
+        if (c.selfTest) {
             boolean passed;
             try (pool) {
                 passed = HttpHelloSelfTest.run(System.out, pool, settings);
             }
             System.exit(passed ? 0 : 1);
         }
-        serve(pool, new InetSocketAddress(InetAddress.getByName(a.host), a.port), settings, a.seconds);
-    }
-
-    /**
-     * Serves until SIGINT or SIGTERM, or for {@code seconds} if positive, then closes the server
-     * and the pool and prints each worker's counts.
-     */
-    private static void serve(IoPool pool, InetSocketAddress address, Settings settings, long seconds)
-            throws Exception {
-        CountDownLatch stop = new CountDownLatch(1);
-        CountDownLatch stopped = new CountDownLatch(1);
-        // The JVM halts once its shutdown hooks return: hold this one until the pool has stopped.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stop.countDown();
-            try {
-                stopped.await(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "kio-http-hello-stop"));
-        try {
+        InetSocketAddress address = c.address();
+        c.serve(stop -> {
             WorkerStats[] stats;
             try (pool; HttpHello hello = start(pool, address, settings)) {
                 System.out.printf("kio HTTP hello server on http://%s:%d/ with %d worker(s), idle timeout %d s; %s%n",
                         address.getAddress().getHostAddress(), hello.address().getPort(), pool.size(),
-                        settings.idleTimeout().toSeconds(), seconds > 0 ? "stopping after " + seconds + " s"
-                                : "Ctrl-C or SIGTERM stops it");
-                if (seconds > 0) {
-                    stop.await(seconds, TimeUnit.SECONDS);
-                } else {
-                    stop.await();
-                }
+                        settings.idleTimeout().toSeconds(), c.stopsWhen());
+                stop.await();
                 stats = hello.stats();
             }
             // The pool's threads are gone: their last counts are visible.
@@ -443,67 +383,6 @@ public abstract class HttpHello implements AutoCloseable {
                         s.rejected, s.timedOut, s.reset, s.failed, s.lastFailure == null ? "" : " (last: " + s.lastFailure + ")");
             }
             System.out.println("server and pool stopped cleanly");
-        } finally {
-            stopped.countDown();
-        }
-    }
-
-    private static void unavailable(RingSetupException cause) {
-        System.err.println("kio: io_uring is not available here (" + cause.errnoName() + "): " + cause.reason());
-        System.err.println("fix: " + cause.fix());
-    }
-
-    /** The command line. */
-    private static final class Args {
-        String host = "127.0.0.1";
-        int port = 8080;
-        int workers;
-        long seconds;
-        long idleSeconds = Settings.defaults().idleTimeout().toSeconds();
-        boolean selfTest;
-
-        static Args parse(String[] args) {
-            Args a = new Args();
-            for (int i = 0; i < args.length; i++) {
-                String option = args[i];
-                if (option.equals("--self-test")) {
-                    a.selfTest = true;
-                    continue;
-                }
-                if (i + 1 == args.length) {
-                    usage("missing value after " + option);
-                }
-                String value = args[++i];
-                switch (option) {
-                    case "--host" -> a.host = value;
-                    case "--port" -> a.port = (int) number(option, value, 0, 65535);
-                    case "--workers" -> a.workers = (int) number(option, value, 1, 1024);
-                    case "--seconds" -> a.seconds = number(option, value, 1, Long.MAX_VALUE / 1_000_000_000L);
-                    case "--idle-timeout" -> a.idleSeconds = number(option, value, 1, Long.MAX_VALUE / 1_000_000_000L);
-                    default -> usage("unknown option " + option);
-                }
-            }
-            return a;
-        }
-
-        private static long number(String option, String value, long min, long max) {
-            try {
-                long n = Long.parseLong(value);
-                if (n >= min && n <= max) {
-                    return n;
-                }
-            } catch (NumberFormatException notANumber) {
-                // reported below, with the usage
-            }
-            usage(option + " takes a number from " + min + " to " + max + ", got \"" + value + "\"");
-            return 0;
-        }
-
-        private static void usage(String problem) {
-            System.err.println("HttpHello: " + problem);
-            System.err.println("usage: HttpHello [--host 127.0.0.1] [--port 8080] [--workers N] [--seconds S]"
-                    + " [--idle-timeout S] [--self-test]");
-            System.exit(64);
-        }
+        });
     }
 }
