@@ -16,8 +16,8 @@ import java.util.Deque;
  * accepted; the query is ignored. The path is percent-decoded first ({@code %2e%2e} is {@code ..},
  * {@code %2F} a separator), then split at {@code /}: empty and {@code .} segments are dropped, a
  * {@code ..} segment removes the one before it, and a {@code ..} with nothing left to remove would
- * leave the root, which is refused. What comes out names a file at or under the root, unless a
- * symbolic link under the root points out of it: links are followed as the kernel finds them.
+ * leave the root, which is refused. What comes out names a file at or under the root as far as
+ * names go; where symbolic links lead is the server's to check, once the file is open.
  */
 final class RequestTarget {
     /** Why a target cannot name a file under the root, and the status that answers it. */

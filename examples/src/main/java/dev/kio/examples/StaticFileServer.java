@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -52,22 +53,24 @@ import dev.kio.runtime.worker.Worker;
  * <li>a target that is not an origin-form path, has a malformed escape or an encoded NUL, or is
  *     not UTF-8 once decoded: {@code 400} and a close;</li>
  * <li>a path that would leave the root through {@code ..} segments (after percent-decoding, see
- *     {@link RequestTarget}): {@code 403};</li>
+ *     {@link RequestTarget}), or a file that symbolic links lead to outside the root: {@code 403};</li>
  * <li>a missing file, a directory without {@code index.html}, anything but a regular file (FIFOs,
  *     devices, sockets), ENOTDIR, ENAMETOOLONG or ELOOP: {@code 404}; EACCES or EPERM: {@code 403};
  *     any other error: {@code 500}. Each with a short text body and the connection kept.</li>
  * </ul>
  *
- * <p>Guarded and not: the root is left lexically never; a symbolic link under the root is
- * followed wherever it points (there is no {@code openat2(RESOLVE_BENEATH)} in the runtime, and
- * resolving links by hand would block the worker), so whoever may create links in the root may
- * publish any file the server can read. A file is looked up with {@code statx} before it is opened,
- * so a FIFO is never opened (an open would block an io-wq thread until a writer came); a FIFO
- * swapped in between the two by someone who can write the root is not guarded against. The body's
- * length is the size statx saw: a file that shrinks before it is sent fails the session (the
- * connection closes, as the promised length can no longer be kept), one that grows is cut to that
- * size. A body goes out without the idle timeout: a peer that stops reading holds its session until
- * it closes or the server stops, as {@link Conn#sendFile} takes no timeout.
+ * <p>Guarded and not: a target never names a path outside the root lexically ({@link RequestTarget},
+ * 403). A file reached through symbolic links that lead out of the root is refused with 403 once it
+ * is open, before a byte of it is sent: the real path procfs shows for its descriptor must be under
+ * the root's real path (links that stay inside the root are served). The lookup before that does
+ * follow such links, so whether a 403 or a 404 comes back tells whether their targets exist. A file
+ * is looked up with {@code statx} before it is opened, so a FIFO is never opened (an open would
+ * block an io-wq thread until a writer came); a FIFO swapped in between the two by someone who can
+ * write the root is not guarded against. The body's length is the size statx saw: a file that
+ * shrinks before it is sent fails the session (the connection closes, as the promised length can
+ * no longer be kept), one that grows is cut to that size. A body goes out without the idle
+ * timeout: a peer that stops reading holds its session until it closes or the server stops, as
+ * {@link Conn#sendFile} takes no timeout.
  *
  * <p>Files go through the pool's {@link FileManager}: the stat, the open and the close each move to
  * the worker the file's path hashes to and back, so operations on one file stay on one worker as
@@ -91,6 +94,7 @@ public abstract class StaticFileServer implements AutoCloseable {
     private static final int ENOTDIR = 20;
     private static final int ENAMETOOLONG = 36;
     private static final int ELOOP = 40;
+    private static final String PROC_FDS = "/proc/self/fd";
     /** An IMF-fixdate (RFC 9110 section 5.6.7), e.g. {@code Sun, 06 Nov 1994 08:49:37 GMT}. */
     static final DateTimeFormatter HTTP_DATE = DateTimeFormatter
             .ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ROOT).withZone(ZoneOffset.UTC);
@@ -187,8 +191,9 @@ public abstract class StaticFileServer implements AutoCloseable {
     final Semaphore ended = new Semaphore(0);
     TcpServer server;
 
+    /** @param root the served directory's real path */
     protected StaticFileServer(IoPool pool, Path root, HttpHello.Settings settings) {
-        this.root = root.toAbsolutePath().normalize();
+        this.root = root;
         this.files = FileManager.of(pool);
         this.settings = settings;
         idleNanos = settings.idleTimeout().toNanos();
@@ -206,17 +211,27 @@ public abstract class StaticFileServer implements AutoCloseable {
      * {@link #address()}) on every worker of {@code pool}.
      *
      * @throws OpException when the listening sockets cannot be set up (EADDRINUSE...)
+     * @throws IOException  when {@code root} is not a directory, or procfs, which shows where
+     *                       symbolic links lead, is not mounted
      */
     public static StaticFileServer start(IoPool pool, InetSocketAddress address, Path root,
-            HttpHello.Settings settings) throws OpException {
-        StaticFileServer server = new StaticFileServer_Kio(pool, root, settings);
+            HttpHello.Settings settings) throws IOException {
+        Path real = root.toRealPath();
+        if (!Files.isDirectory(real)) {
+            throw new NotDirectoryException(root.toString());
+        }
+        if (!Files.isDirectory(Path.of(PROC_FDS))) {
+            throw new IOException(PROC_FDS + " is missing: mount procfs (/proc), which shows where symbolic links"
+                    + " under " + root + " lead");
+        }
+        StaticFileServer server = new StaticFileServer_Kio(pool, real, settings);
         server.server = TcpServer.start(pool, address, SocketOptions.defaults(),
                 conn -> StaticFileServer_Kio.session(server, conn));
         return server;
     }
 
     /** Serves {@code root} on a free loopback port. */
-    public static StaticFileServer start(IoPool pool, Path root, HttpHello.Settings settings) throws OpException {
+    public static StaticFileServer start(IoPool pool, Path root, HttpHello.Settings settings) throws IOException {
         return start(pool, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), root, settings);
     }
 
@@ -315,22 +330,41 @@ public abstract class StaticFileServer implements AutoCloseable {
                 status = mine.lookupFailed((OpException) e);
             }
         }
-        mine.count(status);
         if (file == null) {
+            mine.count(status);
             x.error(status);
             return x.keepAlive;
         }
         try {
-            x.ok(stat.size(), stat.modified(), file.path());
-            if (x.get && stat.size() > 0) {
-                flush(conn, out, x);
-                await(conn.sendFile(file, 0, stat.size()));
-                mine.bodyBytes += stat.size();
+            if (!insideRoot(file)) {
+                mine.count(403);
+                x.error(403);
+            } else {
+                mine.count(200);
+                x.ok(stat.size(), stat.modified(), file.path());
+                if (x.get && stat.size() > 0) {
+                    flush(conn, out, x);
+                    await(conn.sendFile(file, 0, stat.size()));
+                    mine.bodyBytes += stat.size();
+                }
             }
         } finally {
             await(file.close());
         }
         return x.keepAlive;
+    }
+
+    /**
+     * Whether the file the descriptor reached is under the root, wherever the symbolic links on its
+     * path led: procfs names it by its real path. A readlink of procfs reads no disk, so the worker
+     * may make it.
+     */
+    boolean insideRoot(KioFile file) {
+        try {
+            return Files.readSymbolicLink(Path.of(PROC_FDS, Integer.toString(file.fd()))).startsWith(root);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Sends what {@code out} holds. */
@@ -498,7 +532,7 @@ public abstract class StaticFileServer implements AutoCloseable {
         return (InetSocketAddress) server.address();
     }
 
-    /** The directory served, absolute and normalized. */
+    /** The directory served, its real path. */
     public Path root() {
         return root;
     }

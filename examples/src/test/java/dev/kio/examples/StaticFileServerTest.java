@@ -176,6 +176,30 @@ class StaticFileServerTest {
         }
     }
 
+    @Test
+    void symbolicLinksLeadingOutOfTheRootAreForbiddenAndThoseInsideServed() throws Exception {
+        Path outside = Files.createTempDirectory("kio-static-outside-");
+        Path links = root.resolve("links");
+        try {
+            Files.write(outside.resolve("private.txt"), SMALL);
+            Files.createDirectories(links);
+            Files.createSymbolicLink(links.resolve("file.txt"), outside.resolve("private.txt"));
+            Files.createSymbolicLink(links.resolve("dir"), outside);
+            Files.createSymbolicLink(links.resolve("inside.txt"), root.resolve("small.txt"));
+            Files.createSymbolicLink(links.resolve("up"), root.resolve("docs"));
+            try (Socket s = connect()) {
+                expect(fetch(s, "GET", "/links/file.txt"), 403, null);
+                expect(fetch(s, "GET", "/links/dir/private.txt"), 403, null);
+                expect(fetch(s, "HEAD", "/links/dir/private.txt"), 403, null);
+                expect(fetch(s, "GET", "/links/inside.txt"), 200, SMALL);
+                expect(fetch(s, "GET", "/links/up/"), 200, INDEX);
+            }
+        } finally {
+            StaticFileServerSelfTest.delete(links);
+            StaticFileServerSelfTest.delete(outside);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"/%zz", "/small.txt%2", "/small.txt%00.html", "/%ff", "http://localhost/small.txt"})
     void malformedTargetGets400AndAClose(String target) throws Exception {
@@ -187,8 +211,19 @@ class StaticFileServerTest {
 
     @Test
     void malformedHeadGets400AndAClose() throws Exception {
+        answeredThenRejected("No colon");
+    }
+
+    @Test
+    void headLongerThanTheMostAcceptedGets400AndAClose() throws Exception {
+        answeredThenRejected("X-Long: " + "a".repeat(HttpHello.Settings.defaults().maxHeadBytes()));
+    }
+
+    /** A good request then one with {@code field} among its headers: the first is answered, the second refused. */
+    private void answeredThenRejected(String field) throws Exception {
         try (Socket s = connect()) {
-            send(s, "GET /small.txt HTTP/1.1\r\nHost: h\r\nNo colon\r\n\r\n");
+            send(s, request("GET", "/small.txt") + "GET /small.txt HTTP/1.1\r\nHost: h\r\n" + field + "\r\n\r\n");
+            expect(read(s, false), 200, SMALL);
             Response r = read(s, false);
             expect(r, 400, null);
             assertEquals("close", r.header("connection"));
