@@ -35,7 +35,7 @@ import dev.kio.runtime.worker.Worker;
  *
  * <p>A malformed request, a head longer than {@link Settings#maxHeadBytes()} or with more than
  * {@link Settings#maxHeaders()} fields gets {@code 400 Bad Request} with {@code Connection: close}
- * after the responses to the requests before it, and the connection is closed ({@link #linger
+ * after the responses to the requests before it, and the connection is closed ({@link Lingering
  * lingering}, so the response is not lost to a reset). So is a connection
  * after a request asking for it ({@code Connection: close}, HTTP/1.0 without keep-alive), and one
  * that neither sends a byte nor takes one for {@link Settings#idleTimeout()}: every receive and
@@ -67,10 +67,6 @@ public abstract class HttpHello implements AutoCloseable {
     private static final MemorySegment HELLO_CLOSE_BYTES = nativeAscii(HELLO_CLOSE);
     private static final MemorySegment BAD_REQUEST_BYTES = nativeAscii(BAD_REQUEST);
     private static final int LONGEST_RESPONSE = Math.max(HELLO_KEEP_ALIVE.length(), BAD_REQUEST.length());
-    /** The longest a closing connection waits for each of the peer's remaining bytes, see {@link #linger}. */
-    static final Duration LINGER = Duration.ofSeconds(1);
-    /** The most a closing connection reads and drops, see {@link #linger}. */
-    static final long MAX_LINGER_BYTES = 256 * 1024;
 
     /**
      * How the server treats its clients.
@@ -147,7 +143,7 @@ public abstract class HttpHello implements AutoCloseable {
 
     final Settings settings;
     final long idleNanos;
-    final long lingerNanos;
+    final Lingering lingering;
     final WorkerStats[] stats;
     final HttpRequestParser[] parsers;
     final Semaphore ended = new Semaphore(0);
@@ -156,7 +152,7 @@ public abstract class HttpHello implements AutoCloseable {
     protected HttpHello(int workers, Settings settings) {
         this.settings = settings;
         idleNanos = settings.idleTimeout().toNanos();
-        lingerNanos = Math.min(idleNanos, LINGER.toNanos());
+        lingering = Lingering.upTo(settings.idleTimeout());
         stats = new WorkerStats[workers];
         parsers = new HttpRequestParser[workers];
         for (int i = 0; i < workers; i++) {
@@ -205,7 +201,7 @@ public abstract class HttpHello implements AutoCloseable {
                     sent += await(conn.send(out, sent, pipeline.outLength - sent).timeout(idleNanos));
                 }
                 if (pipeline.closing) {
-                    linger(conn, in);
+                    await(lingering.on(conn, in));
                     return;
                 }
                 if (!outFull) {
@@ -219,7 +215,7 @@ public abstract class HttpHello implements AutoCloseable {
                 }
             }
         } catch (OpTimedOutException idle) {
-            // An idle connection, not one lingering: linger() keeps its own timeouts.
+            // An idle connection, not one lingering: Lingering keeps its own timeouts.
             mine.timedOut++;
         } catch (OpException e) {
             if (e.errno() == Errno.ECONNRESET || e.errno() == Errno.EPIPE) {
@@ -233,30 +229,6 @@ public abstract class HttpHello implements AutoCloseable {
             out.release();
             await(conn.close());
             ended.release();
-        }
-    }
-
-    /**
-     * Ends a connection the server decided to close: the peer may still be sending (the rest of a
-     * pipeline, an oversized head), and closing with bytes unread would reset the connection, which
-     * can destroy the last response before the peer reads it (RFC 9112 section 9.6). So the sending
-     * half is shut down first, and what still comes is dropped until the peer closes, or sends
-     * nothing for {@link #LINGER} (the idle timeout if shorter), or {@link #MAX_LINGER_BYTES} were dropped.
-     */
-    @Flow
-    void linger(Conn conn, Buffer drain) throws OpException {
-        await(conn.shutdownOutput());
-        long dropped = 0;
-        try {
-            while (dropped < MAX_LINGER_BYTES) {
-                int n = await(conn.recv(drain).timeout(lingerNanos));
-                if (n == 0) {
-                    return;
-                }
-                dropped += n;
-            }
-        } catch (OpTimedOutException quiet) {
-            // The peer kept the connection open without sending: the response had its chance.
         }
     }
 

@@ -185,7 +185,7 @@ public abstract class StaticFileServer implements AutoCloseable {
     final FileManager files;
     final HttpHello.Settings settings;
     final long idleNanos;
-    final long lingerNanos;
+    final Lingering lingering;
     final WorkerStats[] stats;
     final HttpRequestParser[] parsers;
     final Semaphore ended = new Semaphore(0);
@@ -197,7 +197,7 @@ public abstract class StaticFileServer implements AutoCloseable {
         this.files = FileManager.of(pool);
         this.settings = settings;
         idleNanos = settings.idleTimeout().toNanos();
-        lingerNanos = Math.min(idleNanos, HttpHello.LINGER.toNanos());
+        lingering = Lingering.upTo(settings.idleTimeout());
         stats = new WorkerStats[pool.size()];
         parsers = new HttpRequestParser[pool.size()];
         for (int i = 0; i < pool.size(); i++) {
@@ -257,7 +257,7 @@ public abstract class StaticFileServer implements AutoCloseable {
                     x.take(parser, in.segment());
                     if (!respond(conn, out, x, mine)) {
                         flush(conn, out, x);
-                        linger(conn, in);
+                        await(lingering.on(conn, in));
                         return;
                     }
                 } else if (next == RequestCursor.NEED_MORE) {
@@ -273,7 +273,7 @@ public abstract class StaticFileServer implements AutoCloseable {
                     mine.count(400);
                     x.badHead();
                     flush(conn, out, x);
-                    linger(conn, in);
+                    await(lingering.on(conn, in));
                     return;
                 }
             }
@@ -375,24 +375,6 @@ public abstract class StaticFileServer implements AutoCloseable {
             sent += await(conn.send(out, sent, x.outLength - sent).timeout(idleNanos));
         }
         x.outLength = 0;
-    }
-
-    /** Ends a connection the server decided to close, as {@link HttpHello#linger} does. */
-    @Flow
-    void linger(Conn conn, Buffer drain) throws OpException {
-        await(conn.shutdownOutput());
-        long dropped = 0;
-        try {
-            while (dropped < HttpHello.MAX_LINGER_BYTES) {
-                int n = await(conn.recv(drain).timeout(lingerNanos));
-                if (n == 0) {
-                    return;
-                }
-                dropped += n;
-            }
-        } catch (OpTimedOutException quiet) {
-            // The peer kept the connection open without sending: the response had its chance.
-        }
     }
 
     /**
