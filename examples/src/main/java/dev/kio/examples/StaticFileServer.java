@@ -318,7 +318,6 @@ public abstract class StaticFileServer implements AutoCloseable {
                 }
                 if (stat.isRegularFile()) {
                     file = await(files.open(path, OpenFlags.RDONLY, 0));
-                    status = 200;
                 } else {
                     status = 404;
                 }
