@@ -9,7 +9,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
@@ -21,8 +20,6 @@ import dev.kio.runtime.buf.Buffer;
 import dev.kio.runtime.net.Conn;
 import dev.kio.runtime.net.SocketOptions;
 import dev.kio.runtime.net.TcpServer;
-import dev.kio.runtime.ring.IoUring;
-import dev.kio.runtime.ring.RingSetupException;
 import dev.kio.runtime.sys.Errno;
 import dev.kio.runtime.worker.IoPool;
 import dev.kio.runtime.worker.Worker;
@@ -38,7 +35,7 @@ import dev.kio.runtime.worker.Worker;
  *
  * <p>A malformed request, a head longer than {@link Settings#maxHeadBytes()} or with more than
  * {@link Settings#maxHeaders()} fields gets {@code 400 Bad Request} with {@code Connection: close}
- * after the responses to the requests before it, and the connection is closed ({@link #linger
+ * after the responses to the requests before it, and the connection is closed ({@link Lingering
  * lingering}, so the response is not lost to a reset). So is a connection
  * after a request asking for it ({@code Connection: close}, HTTP/1.0 without keep-alive), and one
  * that neither sends a byte nor takes one for {@link Settings#idleTimeout()}: every receive and
@@ -70,10 +67,6 @@ public abstract class HttpHello implements AutoCloseable {
     private static final MemorySegment HELLO_CLOSE_BYTES = nativeAscii(HELLO_CLOSE);
     private static final MemorySegment BAD_REQUEST_BYTES = nativeAscii(BAD_REQUEST);
     private static final int LONGEST_RESPONSE = Math.max(HELLO_KEEP_ALIVE.length(), BAD_REQUEST.length());
-    /** The longest a closing connection waits for each of the peer's remaining bytes, see {@link #linger}. */
-    static final Duration LINGER = Duration.ofSeconds(1);
-    /** The most a closing connection reads and drops, see {@link #linger}. */
-    static final long MAX_LINGER_BYTES = 256 * 1024;
 
     /**
      * How the server treats its clients.
@@ -150,7 +143,7 @@ public abstract class HttpHello implements AutoCloseable {
 
     final Settings settings;
     final long idleNanos;
-    final long lingerNanos;
+    final Lingering lingering;
     final WorkerStats[] stats;
     final HttpRequestParser[] parsers;
     final Semaphore ended = new Semaphore(0);
@@ -159,7 +152,7 @@ public abstract class HttpHello implements AutoCloseable {
     protected HttpHello(int workers, Settings settings) {
         this.settings = settings;
         idleNanos = settings.idleTimeout().toNanos();
-        lingerNanos = Math.min(idleNanos, LINGER.toNanos());
+        lingering = Lingering.upTo(settings.idleTimeout());
         stats = new WorkerStats[workers];
         parsers = new HttpRequestParser[workers];
         for (int i = 0; i < workers; i++) {
@@ -208,20 +201,21 @@ public abstract class HttpHello implements AutoCloseable {
                     sent += await(conn.send(out, sent, pipeline.outLength - sent).timeout(idleNanos));
                 }
                 if (pipeline.closing) {
-                    linger(conn, in);
+                    await(lingering.on(conn, in));
                     return;
                 }
                 if (!outFull) {
-                    int n = await(conn.recv(in, pipeline.buffered, in.capacity() - pipeline.buffered)
+                    int buffered = pipeline.requests.buffered();
+                    int n = await(conn.recv(in, buffered, in.capacity() - buffered)
                             .timeout(idleNanos));
                     if (n == 0) {
                         return;
                     }
-                    pipeline.buffered += n;
+                    pipeline.requests.received(n);
                 }
             }
         } catch (OpTimedOutException idle) {
-            // An idle connection, not one lingering: linger() keeps its own timeouts.
+            // An idle connection, not one lingering: Lingering keeps its own timeouts.
             mine.timedOut++;
         } catch (OpException e) {
             if (e.errno() == Errno.ECONNRESET || e.errno() == Errno.EPIPE) {
@@ -239,53 +233,23 @@ public abstract class HttpHello implements AutoCloseable {
     }
 
     /**
-     * Ends a connection the server decided to close: the peer may still be sending (the rest of a
-     * pipeline, an oversized head), and closing with bytes unread would reset the connection, which
-     * can destroy the last response before the peer reads it (RFC 9112 section 9.6). So the sending
-     * half is shut down first, and what still comes is dropped until the peer closes, or sends
-     * nothing for {@link #LINGER} (the idle timeout if shorter), or {@link #MAX_LINGER_BYTES} were dropped.
-     */
-    @Flow
-    void linger(Conn conn, Buffer drain) throws OpException {
-        await(conn.shutdownOutput());
-        long dropped = 0;
-        try {
-            while (dropped < MAX_LINGER_BYTES) {
-                int n = await(conn.recv(drain).timeout(lingerNanos));
-                if (n == 0) {
-                    return;
-                }
-                dropped += n;
-            }
-        } catch (OpTimedOutException quiet) {
-            // The peer kept the connection open without sending: the response had its chance.
-        }
-    }
-
-    /**
      * One connection's received bytes and the responses owed for them: plain code run between the
-     * session's awaits. The bytes not consumed yet sit at the start of {@code in}.
+     * session's awaits.
      */
     static final class Pipeline {
         private final HttpRequestParser parser;
-        private final MemorySegment in;
+        final RequestCursor requests;
         private final MemorySegment out;
-        private final int maxHead;
         private final WorkerStats stats;
-        /** Bytes received and not consumed, from the start of {@code in}. */
-        int buffered;
         /** Bytes of responses to send, from the start of {@code out}. */
         int outLength;
         /** Whether the connection closes once {@code out} is sent. */
         boolean closing;
-        /** Body bytes of the last request still to come and be skipped. */
-        private long bodyLeft;
 
         Pipeline(HttpRequestParser parser, MemorySegment in, MemorySegment out, int maxHead, WorkerStats stats) {
             this.parser = parser;
-            this.in = in;
+            this.requests = new RequestCursor(parser, in, maxHead);
             this.out = out;
-            this.maxHead = maxHead;
             this.stats = stats;
         }
 
@@ -297,40 +261,25 @@ public abstract class HttpHello implements AutoCloseable {
          */
         boolean answer() {
             outLength = 0;
-            int at = 0;
             boolean outFull = false;
             while (!closing) {
-                if (bodyLeft > 0) {
-                    int skipped = (int) Math.min(bodyLeft, buffered - at);
-                    at += skipped;
-                    bodyLeft -= skipped;
-                    if (bodyLeft > 0) {
-                        break;
-                    }
-                }
                 if (outLength + LONGEST_RESPONSE > out.byteSize()) {
                     outFull = true;
                     break;
                 }
-                int head = parser.parse(in, at, Math.min(buffered - at, maxHead));
-                if (head == HttpRequestParser.INCOMPLETE) {
-                    if (buffered - at >= maxHead) {
-                        reject();
-                    }
+                int next = requests.next();
+                if (next == RequestCursor.NEED_MORE) {
                     break;
                 }
-                if (head == HttpRequestParser.MALFORMED) {
+                if (next == RequestCursor.BAD) {
                     reject();
                     break;
                 }
-                at += head;
-                bodyLeft = parser.contentLength();
                 stats.requests++;
                 closing = !parser.keepAlive();
                 append(closing ? HELLO_CLOSE_BYTES : parser.minorVersion() == 0 ? HELLO_KEEP_ALIVE_BYTES : HELLO_BYTES);
             }
-            buffered -= at;
-            MemorySegment.copy(in, at, in, 0, buffered);
+            requests.compact();
             return outFull;
         }
 
@@ -376,63 +325,26 @@ public abstract class HttpHello implements AutoCloseable {
     }
 
     public static void main(String[] args) throws Exception {
-        Args a = Args.parse(args);
-        if (!IoUring.isAvailable()) {
-            unavailable(IoUring.unavailabilityCause().orElseThrow());
-            System.exit(2);
-        }
-        IoPool.Builder builder = IoPool.builder();
-        if (a.workers > 0) {
-            builder.workers(a.workers);
-        }
-        Settings settings = Settings.defaults().withIdleTimeout(Duration.ofSeconds(a.idleSeconds));
-        IoPool pool;
-        try {
-            pool = builder.start();
-        } catch (RingSetupException e) {
-            unavailable(e);
-            System.exit(2);
-            return;
-        }
-        if (a.selfTest) {
+        ServerCommand c = ServerCommand.parse("HttpHello",
+                "[--host 127.0.0.1] [--port 8080] [--workers N] [--seconds S] [--idle-timeout S] [--self-test]", false,
+                args);
+        IoPool pool = c.startPool();
+        Settings settings = c.settings();
+        if (c.selfTest) {
             boolean passed;
             try (pool) {
                 passed = HttpHelloSelfTest.run(System.out, pool, settings);
             }
             System.exit(passed ? 0 : 1);
         }
-        serve(pool, new InetSocketAddress(InetAddress.getByName(a.host), a.port), settings, a.seconds);
-    }
-
-    /**
-     * Serves until SIGINT or SIGTERM, or for {@code seconds} if positive, then closes the server
-     * and the pool and prints each worker's counts.
-     */
-    private static void serve(IoPool pool, InetSocketAddress address, Settings settings, long seconds)
-            throws Exception {
-        CountDownLatch stop = new CountDownLatch(1);
-        CountDownLatch stopped = new CountDownLatch(1);
-        // The JVM halts once its shutdown hooks return: hold this one until the pool has stopped.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stop.countDown();
-            try {
-                stopped.await(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "kio-http-hello-stop"));
-        try {
+        InetSocketAddress address = c.address();
+        c.serve(stop -> {
             WorkerStats[] stats;
             try (pool; HttpHello hello = start(pool, address, settings)) {
                 System.out.printf("kio HTTP hello server on http://%s:%d/ with %d worker(s), idle timeout %d s; %s%n",
                         address.getAddress().getHostAddress(), hello.address().getPort(), pool.size(),
-                        settings.idleTimeout().toSeconds(), seconds > 0 ? "stopping after " + seconds + " s"
-                                : "Ctrl-C or SIGTERM stops it");
-                if (seconds > 0) {
-                    stop.await(seconds, TimeUnit.SECONDS);
-                } else {
-                    stop.await();
-                }
+                        settings.idleTimeout().toSeconds(), c.stopsWhen());
+                stop.await();
                 stats = hello.stats();
             }
             // The pool's threads are gone: their last counts are visible.
@@ -443,67 +355,6 @@ public abstract class HttpHello implements AutoCloseable {
                         s.rejected, s.timedOut, s.reset, s.failed, s.lastFailure == null ? "" : " (last: " + s.lastFailure + ")");
             }
             System.out.println("server and pool stopped cleanly");
-        } finally {
-            stopped.countDown();
-        }
-    }
-
-    private static void unavailable(RingSetupException cause) {
-        System.err.println("kio: io_uring is not available here (" + cause.errnoName() + "): " + cause.reason());
-        System.err.println("fix: " + cause.fix());
-    }
-
-    /** The command line. */
-    private static final class Args {
-        String host = "127.0.0.1";
-        int port = 8080;
-        int workers;
-        long seconds;
-        long idleSeconds = Settings.defaults().idleTimeout().toSeconds();
-        boolean selfTest;
-
-        static Args parse(String[] args) {
-            Args a = new Args();
-            for (int i = 0; i < args.length; i++) {
-                String option = args[i];
-                if (option.equals("--self-test")) {
-                    a.selfTest = true;
-                    continue;
-                }
-                if (i + 1 == args.length) {
-                    usage("missing value after " + option);
-                }
-                String value = args[++i];
-                switch (option) {
-                    case "--host" -> a.host = value;
-                    case "--port" -> a.port = (int) number(option, value, 0, 65535);
-                    case "--workers" -> a.workers = (int) number(option, value, 1, 1024);
-                    case "--seconds" -> a.seconds = number(option, value, 1, Long.MAX_VALUE / 1_000_000_000L);
-                    case "--idle-timeout" -> a.idleSeconds = number(option, value, 1, Long.MAX_VALUE / 1_000_000_000L);
-                    default -> usage("unknown option " + option);
-                }
-            }
-            return a;
-        }
-
-        private static long number(String option, String value, long min, long max) {
-            try {
-                long n = Long.parseLong(value);
-                if (n >= min && n <= max) {
-                    return n;
-                }
-            } catch (NumberFormatException notANumber) {
-                // reported below, with the usage
-            }
-            usage(option + " takes a number from " + min + " to " + max + ", got \"" + value + "\"");
-            return 0;
-        }
-
-        private static void usage(String problem) {
-            System.err.println("HttpHello: " + problem);
-            System.err.println("usage: HttpHello [--host 127.0.0.1] [--port 8080] [--workers N] [--seconds S]"
-                    + " [--idle-timeout S] [--self-test]");
-            System.exit(64);
-        }
+        });
     }
 }

@@ -55,6 +55,11 @@ final class HttpHelloSelfTest {
                 failures.add("the server's sessions did not all end");
             }
         }
+        return report(out, failures);
+    }
+
+    /** Prints the outcome of a self-test; true when nothing failed. */
+    static boolean report(PrintStream out, List<String> failures) {
         if (failures.isEmpty()) {
             out.println("self-test passed");
         } else {
@@ -64,11 +69,12 @@ final class HttpHelloSelfTest {
         return failures.isEmpty();
     }
 
-    private interface Check {
+    interface Check {
         void run() throws IOException;
     }
 
-    private static void check(PrintStream out, List<String> failures, String what, Check check) {
+    /** Runs one check, printing it when it held and noting it in {@code failures} when not. */
+    static void check(PrintStream out, List<String> failures, String what, Check check) {
         try {
             check.run();
             out.println("  verified: " + what);
