@@ -64,6 +64,7 @@ public final class KioRandomRead {
         private KioFile file;
         private BufferPool buffers;
         private Reader[] readers;
+        private Throwable failed;
 
         ReadAll(FileManager files, ReadOptions options, long size) {
             this.files = files;
@@ -108,16 +109,16 @@ public final class KioRandomRead {
                             return;
                         }
                     }
-                    try {
-                        for (Reader r : readers) {
+                    for (Reader r : readers) {
+                        try {
                             resultOf(r);
+                        } catch (Throwable t) {
+                            // The first failure is the run's; the file is closed before it is rethrown.
+                            failed = failed == null ? t : failed;
                         }
-                    } finally {
-                        for (Reader r : readers) {
-                            r.buffer.release();
-                        }
-                        buffers.close();
+                        r.buffer.release();
                     }
+                    buffers.close();
                     state = 3;
                     closing = file.close();
                     if (await(closing)) {
@@ -127,6 +128,9 @@ public final class KioRandomRead {
                 }
                 default -> {
                     resultOf(closing);
+                    if (failed != null) {
+                        throw failed;
+                    }
                     complete(null);
                 }
             }
