@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
@@ -75,7 +76,7 @@ public final class BenchFile {
             }
             ch.force(true);
         }
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return true;
     }
 
@@ -87,8 +88,8 @@ public final class BenchFile {
         try (FileChannel ch = FileChannel.open(file)) {
             for (long at : new long[] {0, bytes - ReadOptions.BLOCK}) {
                 b.clear();
-                while (b.hasRemaining() && ch.read(b, at + b.position()) > 0) {
-                    // a regular file reads short only at its end, which a block of this size never crosses
+                for (int n = 0; n >= 0 && b.hasRemaining(); ) {
+                    n = ch.read(b, at + b.position());
                 }
                 if (b.hasRemaining() || !matches(b, at)) {
                     return false;
