@@ -93,7 +93,13 @@ public final class KioRandomRead {
                     state = 2;
                     boolean suspended = false;
                     for (int i = 0; i < readers.length; i++) {
-                        readers[i] = new Reader(this, file.fd(), buffers.acquire(), new RandomBlocks(size, i));
+                        Buffer b = buffers.acquire();
+                        // KioFile checks O_DIRECT alignment for segments only: the fixed reads go to Ops directly.
+                        if (options.direct() && b.segment().address() % KioFile.DIRECT_ALIGNMENT != 0) {
+                            throw new IllegalStateException(b + " at " + b.segment().address() + " is not aligned to "
+                                    + KioFile.DIRECT_ALIGNMENT + " bytes, as O_DIRECT needs");
+                        }
+                        readers[i] = new Reader(this, file.fd(), b, new RandomBlocks(size, i));
                         suspended |= await(readers[i]);
                     }
                     if (suspended) {
