@@ -18,9 +18,10 @@ import dev.kio.runtime.worker.IoPool;
  * submits the next read, so every turn of the worker's loop submits the reads that the completions
  * it reaped made room for, in one {@code io_uring_enter}.
  *
- * <p>The buffers are a {@link BufferPool} of {@code qd} 4 KiB buffers registered with the worker's
- * ring (the worker's default pool has 64 registered 16 KiB buffers, too few for QD 128); the
- * pool's slab is page-aligned, so every buffer satisfies O_DIRECT's alignment.
+ * <p>The buffers come from the worker's {@link BufferPool}, configured through
+ * {@link IoPool.Builder#buffers} as {@code qd} 4 KiB buffers registered with the ring (the default
+ * pool has 64 registered 16 KiB buffers, too few for QD 128); the pool's slab is page-aligned, and
+ * {@link KioFile#read(Buffer, int, int, long)} checks O_DIRECT's alignment for each read.
  *
  * <p>{@code java --enable-native-access=ALL-UNNAMED -cp kio-benchmarks.jar dev.kio.bench.files.KioRandomRead
  * --file PATH --qd 32 [--direct] [--seconds 5] [--warmup 2] [--json OUT]} (see {@link ReadOptions}).
@@ -38,7 +39,8 @@ public final class KioRandomRead {
     static ReadResult run(ReadOptions o) throws Exception {
         long size = BenchFile.checkedSize(o.file());
         int cpu = IoPool.allowedCpus()[0];
-        try (IoPool pool = IoPool.builder().workers(1).cpus(cpu).threadNamePrefix("kio-files-").start()) {
+        try (IoPool pool = IoPool.builder().workers(1).cpus(cpu).threadNamePrefix("kio-files-")
+                .buffers(new BufferPool.Config(ReadOptions.BLOCK, o.qd(), o.qd())).start()) {
             ReadAll all = new ReadAll(FileManager.of(pool), o, size);
             Window window = all.window;
             pool.worker(0).syncWait(all);
@@ -86,20 +88,14 @@ public final class KioRandomRead {
                 }
                 case 1 -> {
                     file = resultOf(opening);
-                    buffers = BufferPool.open(worker().ring(), new BufferPool.Config(ReadOptions.BLOCK, options.qd(), options.qd()));
+                    buffers = worker().buffers();
                     registered = buffers.registered();
                     whyNotRegistered = buffers.registrationError();
                     readers = new Reader[options.qd()];
                     state = 2;
                     boolean suspended = false;
                     for (int i = 0; i < readers.length; i++) {
-                        Buffer b = buffers.acquire();
-                        // KioFile checks O_DIRECT alignment for segments only: the fixed reads go to Ops directly.
-                        if (options.direct() && b.segment().address() % KioFile.DIRECT_ALIGNMENT != 0) {
-                            throw new IllegalStateException(b + " at " + b.segment().address() + " is not aligned to "
-                                    + KioFile.DIRECT_ALIGNMENT + " bytes, as O_DIRECT needs");
-                        }
-                        readers[i] = new Reader(this, file.fd(), b, new RandomBlocks(size, i));
+                        readers[i] = new Reader(this, file, buffers.acquire(), new RandomBlocks(size, i));
                         suspended |= await(readers[i]);
                     }
                     if (suspended) {
@@ -124,7 +120,6 @@ public final class KioRandomRead {
                         }
                         r.buffer.release();
                     }
-                    buffers.close();
                     state = 3;
                     closing = file.close();
                     if (await(closing)) {
@@ -146,15 +141,15 @@ public final class KioRandomRead {
     /** One read in flight at a time, from its own buffer, until the window is over. */
     static final class Reader extends Frame<Void> {
         private final ReadAll all;
-        private final int fd;
+        private final KioFile file;
         final Buffer buffer;
         private final RandomBlocks positions;
         private long position;
         private long submitted;
 
-        Reader(ReadAll all, int fd, Buffer buffer, RandomBlocks positions) {
+        Reader(ReadAll all, KioFile file, Buffer buffer, RandomBlocks positions) {
             this.all = all;
-            this.fd = fd;
+            this.file = file;
             this.buffer = buffer;
             this.positions = positions;
         }
@@ -178,7 +173,7 @@ public final class KioRandomRead {
             state = 1;
             position = positions.next();
             submitted = System.nanoTime();
-            await(ops().read(fd, buffer, 0, ReadOptions.BLOCK, position));
+            await(file.read(buffer, 0, ReadOptions.BLOCK, position));
         }
     }
 }
