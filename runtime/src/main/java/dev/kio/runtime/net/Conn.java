@@ -175,12 +175,21 @@ public final class Conn {
      * ends.
      */
     public Task<Void> sendFile(KioFile file, long position, long length) {
-        return SendFile.start(this, file.fd(), file, position, length);
+        return SendFile.start(this, file.fd(), file, position, length, null);
+    }
+
+    /**
+     * {@link #sendFile(KioFile, long, long) sendFile} within {@code timeout} overall, as
+     * {@link #recvExactly(MemorySegment, long, long, Duration)}: a peer that stops reading fails it
+     * with {@link dev.kio.OpTimedOutException} (ETIMEDOUT) naming the bytes sent by then.
+     */
+    public Task<Void> sendFile(KioFile file, long position, long length, Duration timeout) {
+        return SendFile.start(this, file.fd(), file, position, length, Objects.requireNonNull(timeout, "timeout"));
     }
 
     /** {@link #sendFile(KioFile, long, long)} from an open file descriptor, named {@code fd N} in errors. */
     public Task<Void> sendFile(int fd, long position, long length) {
-        return SendFile.start(this, fd, null, position, length);
+        return SendFile.start(this, fd, null, position, length, null);
     }
 
     /**

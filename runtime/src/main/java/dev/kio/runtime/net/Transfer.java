@@ -5,10 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.Objects;
 
-import dev.kio.OpTimedOutException;
-import dev.kio.runtime.op.Op;
 import dev.kio.runtime.op.Outcome;
-import dev.kio.runtime.sys.Errno;
 import dev.kio.runtime.worker.Frame;
 import dev.kio.runtime.worker.FrameKind;
 
@@ -27,20 +24,13 @@ final class Transfer extends Frame<Void> {
     private long offset;
     private long length;
     private long moved;
-    /** The overall timeout, 0 for none, and its deadline on {@link System#nanoTime()}'s clock. */
-    private long timeoutNanos;
-    private long deadline;
+    private final Deadline deadline = new Deadline();
 
     static Transfer start(Conn conn, boolean send, MemorySegment segment, long offset, long length, Duration timeout) {
         Objects.requireNonNull(segment, "segment");
         Objects.checkFromIndexSize(offset, length, segment.byteSize());
-        long nanos = timeout == null ? 0 : timeout.toNanos();
-        if (timeout != null && nanos <= 0) {
-            throw new IllegalArgumentException("timeout must be positive, got " + timeout);
-        }
         Transfer t = KIND.acquire();
-        t.timeoutNanos = nanos;
-        t.deadline = System.nanoTime() + nanos;
+        t.deadline.start(timeout);
         t.conn = conn;
         t.send = send;
         t.segment = segment;
@@ -53,7 +43,7 @@ final class Transfer extends Frame<Void> {
     protected void step() throws Throwable {
         if (state == 1) {
             if (outcome() == Outcome.TIMED_OUT) {
-                throw timedOut();
+                throw deadline.expired(name(), conn, moved, length);
             }
             int n = result();
             if (n == 0 && length > 0) {
@@ -68,22 +58,15 @@ final class Transfer extends Frame<Void> {
             return;
         }
         int chunk = (int) Math.min(length - moved, MAX_CHUNK);
-        long left = deadline - System.nanoTime();
-        if (timeoutNanos > 0 && left <= 0) {
-            throw timedOut();
-        }
-        Op op = send ? conn.send(segment, offset + moved, chunk) : conn.recv(segment, offset + moved, chunk);
-        if (timeoutNanos > 0) {
-            op.timeout(left);
-        }
+        long left = deadline.left(name(), conn, moved, length);
         state = 1;
         // Ops on a socket always suspend: they are never ready ops.
-        await(op);
+        await(Deadline.bound(send ? conn.send(segment, offset + moved, chunk) : conn.recv(segment, offset + moved, chunk),
+                left));
     }
 
-    private OpTimedOutException timedOut() {
-        return new OpTimedOutException(Errno.ETIMEDOUT, Errno.name(Errno.ETIMEDOUT), send ? "sendAll" : "recvExactly",
-                conn + " after " + moved + " of " + length + " bytes", Duration.ofNanos(timeoutNanos));
+    private String name() {
+        return send ? "sendAll" : "recvExactly";
     }
 
     @Override

@@ -34,6 +34,8 @@ public final class Ops {
     /** {@link #splice} flag: more data follows, as {@code MSG_MORE} for a socket. */
     public static final int SPLICE_F_MORE = 4;
     private static final int NOP_INJECT_RESULT = 1;
+    /** IORING_TIMEOUT_ETIME_SUCCESS, in the SQE's timeout_flags. */
+    private static final int TIMEOUT_ETIME_SUCCESS = 1 << 5;
     private static final int FSYNC_DATASYNC = 1;
     /** IORING_RECV_MULTISHOT, in the SQE's ioprio. */
     private static final int RECV_MULTISHOT = 1 << 1;
@@ -289,7 +291,9 @@ public final class Ops {
 
     /**
      * {@code IORING_OP_TIMEOUT} (5.4) as a pure timer: completes with 0 after {@code nanos}
-     * (the kernel's ETIME is its success), or is cancelled.
+     * (the kernel's ETIME is its success), or is cancelled. With
+     * {@code IORING_TIMEOUT_ETIME_SUCCESS} (5.16) the kernel agrees: an op {@linkplain Op#link
+     * linked} after a timer runs when it fires, and is cancelled with it.
      */
     public Op sleep(long nanos) {
         if (nanos < 0) {
@@ -299,6 +303,7 @@ public final class Ops {
         OpTable.writeTimespec(op.scratch, 0, nanos);
         op.addr = op.scratch.address();
         op.len = 1;
+        op.opFlags = TIMEOUT_ETIME_SUCCESS;
         return op;
     }
 

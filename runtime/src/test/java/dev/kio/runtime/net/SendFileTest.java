@@ -8,16 +8,21 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import dev.kio.OpException;
+import dev.kio.OpTimedOutException;
 import dev.kio.runtime.fs.FileManager;
 import dev.kio.runtime.fs.KioFile;
 import dev.kio.runtime.fs.OpenFlags;
@@ -118,6 +123,51 @@ class SendFileTest {
             assertEquals("splice", e.operation());
             assertEquals("tcp 127.0.0.1:" + server.port() + " -> 127.0.0.1:" + clientPort, e.target());
             assertEquals(pipesBefore, pipes());
+        } finally {
+            close(file);
+        }
+    }
+
+    /**
+     * A client that reads nothing: once the socket buffers are full the splice into the socket
+     * blocks, and the overall timeout ends the transfer with ETIMEDOUT naming the bytes sent.
+     */
+    @Test
+    void peerThatStopsReadingTimesTheTransferOutAndLeavesNoPipeOpen() throws Exception {
+        long pipesBefore = pipes();
+        KioFile file = open(bytes(16 << 20));
+        try (TcpServer server = net.scriptServer(NetPool.LOOPBACK, SocketOptions.defaults().withSendBuffer(64 << 10),
+                c -> c.sendFile(file, 0, 16 << 20, Duration.ofMillis(300)));
+                Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+            s.setReceiveBufferSize(64 << 10);
+            OpTimedOutException e = assertInstanceOf(OpTimedOutException.class, net.nextOutcome());
+            assertEquals("sendFile", e.operation());
+            assertEquals(Duration.ofMillis(300), e.timeout());
+            assertTrue(e.getMessage().matches(".*tcp 127\\.0\\.0\\.1:\\d+ -> 127\\.0\\.0\\.1:\\d+ after \\d+ of 16777216 bytes.*"),
+                    e::getMessage);
+            assertEquals(pipesBefore, pipes());
+        } finally {
+            close(file);
+        }
+    }
+
+    /**
+     * A transfer that ends in time disarms its watchdog: well after the timeout the session can
+     * still send on the connection, whose sending half was never shut down.
+     */
+    @Test
+    void transferThatEndsInTimeLeavesTheConnectionWritableAfterTheTimeout() throws Exception {
+        KioFile file = open(bytes(1 << 20));
+        MemorySegment tail = Arena.global().allocateFrom("tail", StandardCharsets.US_ASCII);
+        try (TcpServer server = net.scriptServer(NetPool.LOOPBACK, SocketOptions.defaults(),
+                c -> c.sendFile(file, 0, 1 << 20, Duration.ofMillis(100)),
+                c -> c.worker().ops().sleep(Duration.ofMillis(300).toNanos()),
+                c -> c.sendAll(tail, 0, 4));
+                Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+            byte[] received = s.getInputStream().readAllBytes();
+            assertArrayEquals(bytes(1 << 20), Arrays.copyOf(received, 1 << 20));
+            assertEquals("tail", new String(received, 1 << 20, received.length - (1 << 20), StandardCharsets.US_ASCII));
+            assertEquals(Arrays.asList(null, 0, null), net.nextOutcome());
         } finally {
             close(file);
         }

@@ -179,6 +179,20 @@ class LinkedChainTest {
         }
     }
 
+    /** A timer's expiry is its success for the kernel too (IORING_TIMEOUT_ETIME_SUCCESS): what is linked after it runs. */
+    @Test
+    void anOpLinkedAfterATimerRunsWhenTheTimerFires() throws Exception {
+        try (RingHarness h = RingHarness.open()) {
+            ChainWaiter waiter = new ChainWaiter();
+            Op sleep = h.ops.sleep(Duration.ofMillis(5).toNanos());
+            Op nop = h.ops.nop();
+            waiter.last = nop;
+            h.table.submit(sleep.link(nop), waiter);
+            h.pumpUntil(() -> !waiter.delivered.isEmpty() && h.table.active() == 0, LIMIT);
+            assertEquals(List.of("sleep OK 0", "nop OK 0"), waiter.chains.getFirst());
+        }
+    }
+
     @Test
     void theLastOpOfAChainCanCarryATimeout() throws Exception {
         try (RingHarness h = RingHarness.open()) {
