@@ -68,9 +68,9 @@ import dev.kio.runtime.worker.Worker;
  * block an io-wq thread until a writer came); a FIFO swapped in between the two by someone who can
  * write the root is not guarded against. The body's length is the size statx saw: a file that
  * shrinks before it is sent fails the session (the connection closes, as the promised length can
- * no longer be kept), one that grows is cut to that size. A body goes out without the idle
- * timeout: a peer that stops reading holds its session until it closes or the server stops, as
- * {@link Conn#sendFile} takes no timeout.
+ * no longer be kept), one that grows is cut to that size. A body must go out within the idle
+ * timeout plus one second per {@value #MIN_BODY_RATE} bytes ({@link Conn#sendFile}'s overall
+ * timeout): a peer that stops reading, or reads slower than that, has its session ended.
  *
  * <p>Files go through the pool's {@link FileManager}: the stat, the open and the close each move to
  * the worker the file's path hashes to and back, so operations on one file stay on one worker as
@@ -184,6 +184,9 @@ public abstract class StaticFileServer implements AutoCloseable {
     final Path root;
     final FileManager files;
     final HttpHello.Settings settings;
+    /** The slowest a body may be read, in bytes per second, beyond the idle timeout. */
+    static final long MIN_BODY_RATE = 64 * 1024;
+
     final long idleNanos;
     final Lingering lingering;
     final WorkerStats[] stats;
@@ -294,6 +297,11 @@ public abstract class StaticFileServer implements AutoCloseable {
         }
     }
 
+    /** How long a body of {@code bytes} may take to go out: the idle timeout plus its time at {@link #MIN_BODY_RATE}. */
+    Duration bodyTimeout(long bytes) {
+        return Duration.ofNanos(idleNanos).plusMillis(bytes * 1000 / MIN_BODY_RATE);
+    }
+
     /**
      * Answers one request: its head into {@code out}, and for a GET of a non-empty file everything
      * in {@code out} sent, then the body.
@@ -343,7 +351,7 @@ public abstract class StaticFileServer implements AutoCloseable {
                 x.ok(stat.size(), stat.modified(), file.path());
                 if (x.get && stat.size() > 0) {
                     flush(conn, out, x);
-                    await(conn.sendFile(file, 0, stat.size()));
+                    await(conn.sendFile(file, 0, stat.size(), bodyTimeout(stat.size())));
                     mine.bodyBytes += stat.size();
                 }
             }
