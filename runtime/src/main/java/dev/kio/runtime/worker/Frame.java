@@ -95,9 +95,13 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
         return worker;
     }
 
-    /** The current worker's op factory. */
+    /**
+     * The current worker's op factory. Unlike {@link Worker#ops()} it does not check the calling
+     * thread per call: {@link #resume()} checks it once per step, and a frame's code runs only
+     * inside its steps.
+     */
     protected final Ops ops() {
-        return worker.ops();
+        return worker.ops;
     }
 
     /**
@@ -108,7 +112,7 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
     protected final boolean await(Op op) {
         if (op.state() == OpState.READY) {
             record(op);
-            worker.takeReady(op);
+            worker.table.takeReady(op);
             return false;
         }
         worker.submit(op, this);
@@ -327,8 +331,12 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
         // Otherwise the child finished synchronously inside await(task), which continues inline.
     }
 
-    /** Runs one step on the current worker; called only by the worker that owns the frame. */
+    /**
+     * Runs one step; only on the thread of the frame's worker, checked here once for the whole
+     * step, so the ops the step creates and awaits reach the worker's table without a check each.
+     */
     final void resume() {
+        worker.checkOwner();
         status = RUNNING;
         try {
             step();
