@@ -3,6 +3,7 @@ package dev.kio.runtime.op;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.concurrent.RejectedExecutionException;
 
 import dev.kio.runtime.ring.Opcode;
 import dev.kio.runtime.ring.Ring;
@@ -40,6 +41,8 @@ public final class OpTable {
     private Op backlogTail;
     private int active;
     private int owed;
+    /** Why the table refuses submissions, once its owner has closed it; null while it is open. */
+    private String closedBecause;
 
     private long submitted;
     private long completed;
@@ -180,8 +183,12 @@ public final class OpTable {
      * {@link Op#link}).
      *
      * @throws IllegalArgumentException when a chain needs more SQEs than the ring has
+     * @throws RejectedExecutionException once the table is {@linkplain #close closed}
      */
     public void submit(Op op, OpWaiter waiter) {
+        if (closedBecause != null) {
+            throw new RejectedExecutionException(closedBecause + "; " + op + " cannot be submitted");
+        }
         if (op.state != OpState.PREPARED) {
             throw new IllegalStateException("only a prepared op can be submitted: " + op
                     + (op.state == OpState.READY ? " (a ready op is awaited, never submitted)" : ""));
@@ -511,6 +518,14 @@ public final class OpTable {
             }
         }
         return n;
+    }
+
+    /**
+     * Refuses every later {@link #submit} with a {@link RejectedExecutionException} that starts
+     * with {@code why}: the owner is about to close the ring. Ops the kernel holds still complete.
+     */
+    public void close(String why) {
+        closedBecause = why;
     }
 
     /** The ring this table submits to. */

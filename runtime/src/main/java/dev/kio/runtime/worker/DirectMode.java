@@ -99,7 +99,7 @@ public final class DirectMode implements AutoCloseable, DirectAwait {
             c.onComplete(op);
             worker.table.takeReady(op);
         } else {
-            worker.submit(op, c);
+            worker.table.submit(op, c);
         }
         while (!c.done) {
             driver.turn(-1);

@@ -115,7 +115,7 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
             worker.table.takeReady(op);
             return false;
         }
-        worker.submit(op, this);
+        worker.table.submit(op, this);
         opsInFlight++;
         status = SUSPENDED;
         return true;

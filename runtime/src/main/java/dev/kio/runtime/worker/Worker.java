@@ -8,7 +8,6 @@ import java.util.concurrent.RejectedExecutionException;
 import dev.kio.Task;
 import dev.kio.runtime.buf.BufferPool;
 import dev.kio.runtime.msg.MpscQueue;
-import dev.kio.runtime.op.Op;
 import dev.kio.runtime.op.OpTable;
 import dev.kio.runtime.op.OpWaiter;
 import dev.kio.runtime.op.Ops;
@@ -158,13 +157,6 @@ public final class Worker {
         driver().table.cancelAll(waiter);
     }
 
-    /** Submits {@code op} for {@code waiter}; only on the worker's thread, which the caller has checked. */
-    void submit(Op op, OpWaiter waiter) {
-        if (lifecycle == TERMINATED) {
-            throw new RejectedExecutionException("worker " + index + " is stopped; " + op + " cannot be submitted");
-        }
-        table.submit(op, waiter);
-    }
 
     private Driver driver() {
         checkOwner();
