@@ -96,7 +96,7 @@ public final class OpTable {
         Op op = free;
         free = op.nextFree;
         // result, cqeFlags and outcome are not cleared: deliver sets them before a waiter reads them.
-        op.state = OpState.PREPARED;
+        op.state = Op.PREPARED;
         op.opcode = opcode;
         op.sqeFlags = 0;
         op.ioprio = 0;
@@ -127,7 +127,7 @@ public final class OpTable {
         }
         Op op = free;
         free = op.nextFree;
-        op.state = OpState.READY;
+        op.state = Op.READY;
         op.opcode = Opcode.NOP;
         op.fd = -1;
         op.timeoutNanos = 0;
@@ -140,7 +140,7 @@ public final class OpTable {
 
     /** Recycles a {@link OpState#READY} op once its result has been read; it never owed the kernel anything. */
     public void takeReady(Op op) {
-        if (op.state != OpState.READY) {
+        if (op.state != Op.READY) {
             throw new IllegalStateException("not a ready op: " + op);
         }
         recycle(op);
@@ -161,7 +161,7 @@ public final class OpTable {
     }
 
     private void recycle(Op op) {
-        op.state = OpState.FREE;
+        op.state = Op.FREE;
         op.keepAlive = null;
         op.keepAliveToo = null;
         op.target = null;
@@ -189,9 +189,9 @@ public final class OpTable {
         if (closedBecause != null) {
             throw new RejectedExecutionException(closedBecause + "; " + op + " cannot be submitted");
         }
-        if (op.state != OpState.PREPARED) {
+        if (op.state != Op.PREPARED) {
             throw new IllegalStateException("only a prepared op can be submitted: " + op
-                    + (op.state == OpState.READY ? " (a ready op is awaited, never submitted)" : ""));
+                    + (op.state == Op.READY ? " (a ready op is awaited, never submitted)" : ""));
         }
         if (op.linkNext != null) {
             throw new IllegalStateException("a linked chain is submitted through its last op: " + op + " is linked to "
@@ -200,7 +200,7 @@ public final class OpTable {
         Op head = chainHead(op);
         int length = 0;
         for (Op o = head; o != null; o = o.linkNext) {
-            if (o.state != OpState.PREPARED) {
+            if (o.state != Op.PREPARED) {
                 throw new IllegalStateException("only prepared ops can be submitted: " + o + " in the chain of " + op);
             }
             length++;
@@ -221,7 +221,7 @@ public final class OpTable {
         }
         if (backlogHead != null || !tryPrep(op)) {
             for (Op o = head; o != null; o = o.linkNext) {
-                o.state = OpState.QUEUED;
+                o.state = Op.QUEUED;
             }
             if (backlogTail == null) {
                 backlogHead = op;
@@ -279,7 +279,7 @@ public final class OpTable {
                     UserData.pack(op.generation, UserData.LINK_TIMEOUT, op.slot), 0, 0, 0);
             op.linkTimeoutOwed = true;
         }
-        op.state = OpState.SUBMITTED;
+        op.state = Op.SUBMITTED;
         submitted++;
     }
 
@@ -311,7 +311,7 @@ public final class OpTable {
                 // The kernel never saw it (nor the ops linked before it): no link-timeout CQE will come either.
                 for (Op o = chainHead(op), next; o != null; o = next) {
                     next = o.linkNext;
-                    o.state = OpState.CANCELLING;
+                    o.state = Op.CANCELLING;
                     o.pendingCqes = 1;
                     deliver(o, -Errno.ECANCELED, 0);
                 }
@@ -342,12 +342,12 @@ public final class OpTable {
                 return;
             }
             op.linkTimeoutOwed = false;
-            if (--op.pendingCqes == 0 && op.state == OpState.COMPLETED && op.chainEnd == null) {
+            if (--op.pendingCqes == 0 && op.state == Op.COMPLETED && op.chainEnd == null) {
                 release(op);
             }
             return;
         }
-        if (op.state == OpState.COMPLETED) {
+        if (op.state == Op.COMPLETED) {
             if ((flags & CQE_F_NOTIF) != 0 && op.notificationOwed) {
                 op.notificationOwed = false;
                 if (--op.pendingCqes == 0 && op.chainEnd == null) {
@@ -361,8 +361,8 @@ public final class OpTable {
         deliver(op, res, flags);
     }
 
-    private static boolean owedByKernel(OpState state) {
-        return state == OpState.SUBMITTED || state == OpState.CANCELLING || state == OpState.COMPLETED;
+    private static boolean owedByKernel(byte state) {
+        return state == Op.SUBMITTED || state == Op.CANCELLING || state == Op.COMPLETED;
     }
 
     private void deliver(Op op, int res, int flags) {
@@ -382,7 +382,7 @@ public final class OpTable {
         classify(op, res);
         if (!more) {
             op.pendingCqes--;
-            op.state = OpState.COMPLETED;
+            op.state = Op.COMPLETED;
             completed++;
         }
         Op end = op.chainEnd;
@@ -477,26 +477,22 @@ public final class OpTable {
     }
 
     private boolean cancelOne(Op op) {
-        switch (op.state) {
-            case QUEUED -> {
-                if (op.cancelRequested) {
-                    return false;
-                }
-                op.cancelRequested = true;
-                return true;
-            }
-            case SUBMITTED -> {
-                op.cancelRequested = true;
-                op.state = OpState.CANCELLING;
-                Op cancel = acquire(Opcode.ASYNC_CANCEL);
-                cancel.addr = op.token();
-                submit(cancel, OpWaiter.IGNORE);
-                return true;
-            }
-            default -> {
+        if (op.state == Op.QUEUED) {
+            if (op.cancelRequested) {
                 return false;
             }
+            op.cancelRequested = true;
+            return true;
         }
+        if (op.state == Op.SUBMITTED) {
+            op.cancelRequested = true;
+            op.state = Op.CANCELLING;
+            Op cancel = acquire(Opcode.ASYNC_CANCEL);
+            cancel.addr = op.token();
+            submit(cancel, OpWaiter.IGNORE);
+            return true;
+        }
+        return false;
     }
 
     /** Cancels every pending op except cancels themselves; returns how many were asked to stop. */
@@ -512,7 +508,7 @@ public final class OpTable {
     public int cancelAll(OpWaiter waiter) {
         int n = 0;
         for (Op op : ops) {
-            if ((op.state == OpState.SUBMITTED || op.state == OpState.QUEUED) && op.opcode != Opcode.ASYNC_CANCEL
+            if ((op.state == Op.SUBMITTED || op.state == Op.QUEUED) && op.opcode != Opcode.ASYNC_CANCEL
                     && (waiter == null || op.waiter == waiter) && cancel(op.token())) {
                 n++;
             }
