@@ -160,15 +160,13 @@ public final class OpTable {
         recycle(op);
     }
 
+    /** Frees the slot. Its chain links are null already: {@link #finishChain} unlinks a chain before releasing it. */
     private void recycle(Op op) {
         op.state = Op.FREE;
         op.keepAlive = null;
         op.keepAliveToo = null;
         op.target = null;
         op.waiter = null;
-        op.linkNext = null;
-        op.linkPrev = null;
-        op.chainEnd = null;
         int next = op.generation + 1;
         op.generation = next == 0 ? 1 : next;
         op.nextFree = free;
@@ -197,29 +195,35 @@ public final class OpTable {
             throw new IllegalStateException("a linked chain is submitted through its last op: " + op + " is linked to "
                     + op.linkNext);
         }
-        Op head = chainHead(op);
-        int length = 0;
-        for (Op o = head; o != null; o = o.linkNext) {
-            if (o.state != Op.PREPARED) {
-                throw new IllegalStateException("only prepared ops can be submitted: " + o + " in the chain of " + op);
+        // A lone op (the common case) skips the chain's walks; its chainEnd is null already.
+        Op head = op;
+        int length = 1;
+        if (op.linkPrev != null) {
+            head = chainHead(op);
+            length = 0;
+            for (Op o = head; o != null; o = o.linkNext) {
+                if (o.state != Op.PREPARED) {
+                    throw new IllegalStateException("only prepared ops can be submitted: " + o + " in the chain of " + op);
+                }
+                o.chainEnd = op;
+                length++;
             }
-            length++;
         }
-        if (sqesOf(op) > ring.sqEntries()) {
-            throw new IllegalArgumentException("a chain of " + length + " ops needs " + sqesOf(op)
+        int sqes = op.timeoutNanos > 0 ? length + 1 : length;
+        if (sqes > ring.sqEntries()) {
+            throw new IllegalArgumentException("a chain of " + length + " ops needs " + sqes
                     + " SQEs, more than the ring's " + ring.sqEntries());
         }
         op.chainPending = length;
         for (Op o = head; o != null; o = o.linkNext) {
             o.waiter = waiter;
             o.pendingCqes = o.timeoutNanos > 0 ? 2 : 1;
-            o.chainEnd = head == op ? null : op;
             owed++;
             if (o.keepAlive instanceof Loan loan) {
                 loan.lent();
             }
         }
-        if (backlogHead != null || !tryPrep(op)) {
+        if (backlogHead != null || !tryPrep(head, sqes)) {
             for (Op o = head; o != null; o = o.linkNext) {
                 o.state = Op.QUEUED;
             }
@@ -249,16 +253,15 @@ public final class OpTable {
         return n;
     }
 
-    /** Writes the SQEs of {@code last} and of the ops linked before it, all or none: a chain is never split. */
-    private boolean tryPrep(Op last) {
-        int need = sqesOf(last);
+    /** Writes the {@code need} SQEs of the chain starting with {@code head}, all or none: a chain is never split. */
+    private boolean tryPrep(Op head, int need) {
         if (!ring.hasSqSpace(need)) {
             ring.flush();
             if (!ring.hasSqSpace(need)) {
                 return false;
             }
         }
-        for (Op op = chainHead(last); op != null; op = op.linkNext) {
+        for (Op op = head; op != null; op = op.linkNext) {
             prep(op);
         }
         return true;
@@ -298,7 +301,7 @@ public final class OpTable {
         int n = 0;
         while (backlogHead != null) {
             Op op = backlogHead;
-            if (!op.cancelRequested && !tryPrep(op)) {
+            if (!op.cancelRequested && !tryPrep(chainHead(op), sqesOf(op))) {
                 break;
             }
             backlogHead = op.nextQueued;
