@@ -19,8 +19,19 @@ public final class Op implements dev.kio.Operation {
     final int slot;
     /** Native scratch the kernel may read: the op's own timespec and its link timeout's. */
     final MemorySegment scratch;
+    // The lifecycle as OpState's ordinals in a byte: a reference store (an enum) pays a G1
+    // barrier, and the table changes an op's state four times in its life.
+    static final byte FREE = (byte) OpState.FREE.ordinal();
+    static final byte READY = (byte) OpState.READY.ordinal();
+    static final byte PREPARED = (byte) OpState.PREPARED.ordinal();
+    static final byte QUEUED = (byte) OpState.QUEUED.ordinal();
+    static final byte SUBMITTED = (byte) OpState.SUBMITTED.ordinal();
+    static final byte CANCELLING = (byte) OpState.CANCELLING.ordinal();
+    static final byte COMPLETED = (byte) OpState.COMPLETED.ordinal();
+    private static final OpState[] STATES = OpState.values();
+
     int generation;
-    OpState state = OpState.FREE;
+    byte state = FREE;
 
     int opcode;
     int sqeFlags;
@@ -82,8 +93,8 @@ public final class Op implements dev.kio.Operation {
         if (nanos <= 0) {
             throw new IllegalArgumentException("timeout must be positive, got " + nanos + " ns");
         }
-        if (state != OpState.PREPARED) {
-            throw new IllegalStateException("a timeout is set before submission; op is " + state);
+        if (state != PREPARED) {
+            throw new IllegalStateException("a timeout is set before submission; op is " + state());
         }
         if (linkNext != null) {
             throw new IllegalStateException("only the last op of a linked chain can have a timeout: " + this);
@@ -128,7 +139,7 @@ public final class Op implements dev.kio.Operation {
         if (next == this) {
             throw new IllegalArgumentException("an op cannot be linked to itself: " + this);
         }
-        if (state != OpState.PREPARED || next.state != OpState.PREPARED) {
+        if (state != PREPARED || next.state != PREPARED) {
             throw new IllegalStateException("ops are linked before submission: " + this + " -> " + next);
         }
         if (linkNext != null || next.linkPrev != null) {
@@ -154,8 +165,8 @@ public final class Op implements dev.kio.Operation {
      * is built when, and only when, the op fails.
      */
     public Op target(Object target) {
-        if (state != OpState.PREPARED && state != OpState.READY) {
-            throw new IllegalStateException("a target is set before submission; op is " + state);
+        if (state != PREPARED && state != READY) {
+            throw new IllegalStateException("a target is set before submission; op is " + state());
         }
         this.target = target;
         return this;
@@ -180,7 +191,7 @@ public final class Op implements dev.kio.Operation {
     }
 
     public OpState state() {
-        return state;
+        return STATES[state];
     }
 
     public int opcode() {
@@ -256,6 +267,6 @@ public final class Op implements dev.kio.Operation {
 
     @Override
     public String toString() {
-        return Opcode.name(opcode) + "(" + describe(opcode, fd, target) + ")#" + slot + "." + generation + " " + state;
+        return Opcode.name(opcode) + "(" + describe(opcode, fd, target) + ")#" + slot + "." + generation + " " + state();
     }
 }

@@ -3,6 +3,7 @@ package dev.kio.runtime.op;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.concurrent.RejectedExecutionException;
 
 import dev.kio.runtime.ring.Opcode;
 import dev.kio.runtime.ring.Ring;
@@ -40,6 +41,8 @@ public final class OpTable {
     private Op backlogTail;
     private int active;
     private int owed;
+    /** Why the table refuses submissions, once its owner has closed it; null while it is open. */
+    private String closedBecause;
 
     private long submitted;
     private long completed;
@@ -93,7 +96,7 @@ public final class OpTable {
         Op op = free;
         free = op.nextFree;
         // result, cqeFlags and outcome are not cleared: deliver sets them before a waiter reads them.
-        op.state = OpState.PREPARED;
+        op.state = Op.PREPARED;
         op.opcode = opcode;
         op.sqeFlags = 0;
         op.ioprio = 0;
@@ -124,7 +127,7 @@ public final class OpTable {
         }
         Op op = free;
         free = op.nextFree;
-        op.state = OpState.READY;
+        op.state = Op.READY;
         op.opcode = Opcode.NOP;
         op.fd = -1;
         op.timeoutNanos = 0;
@@ -137,7 +140,7 @@ public final class OpTable {
 
     /** Recycles a {@link OpState#READY} op once its result has been read; it never owed the kernel anything. */
     public void takeReady(Op op) {
-        if (op.state != OpState.READY) {
+        if (op.state != Op.READY) {
             throw new IllegalStateException("not a ready op: " + op);
         }
         recycle(op);
@@ -157,15 +160,13 @@ public final class OpTable {
         recycle(op);
     }
 
+    /** Frees the slot. Its chain links are null already: {@link #finishChain} unlinks a chain before releasing it. */
     private void recycle(Op op) {
-        op.state = OpState.FREE;
+        op.state = Op.FREE;
         op.keepAlive = null;
         op.keepAliveToo = null;
         op.target = null;
         op.waiter = null;
-        op.linkNext = null;
-        op.linkPrev = null;
-        op.chainEnd = null;
         int next = op.generation + 1;
         op.generation = next == 0 ? 1 : next;
         op.nextFree = free;
@@ -180,41 +181,51 @@ public final class OpTable {
      * {@link Op#link}).
      *
      * @throws IllegalArgumentException when a chain needs more SQEs than the ring has
+     * @throws RejectedExecutionException once the table is {@linkplain #close closed}
      */
     public void submit(Op op, OpWaiter waiter) {
-        if (op.state != OpState.PREPARED) {
+        if (closedBecause != null) {
+            throw new RejectedExecutionException(closedBecause + "; " + op + " cannot be submitted");
+        }
+        if (op.state != Op.PREPARED) {
             throw new IllegalStateException("only a prepared op can be submitted: " + op
-                    + (op.state == OpState.READY ? " (a ready op is awaited, never submitted)" : ""));
+                    + (op.state == Op.READY ? " (a ready op is awaited, never submitted)" : ""));
         }
         if (op.linkNext != null) {
             throw new IllegalStateException("a linked chain is submitted through its last op: " + op + " is linked to "
                     + op.linkNext);
         }
-        Op head = chainHead(op);
-        int length = 0;
-        for (Op o = head; o != null; o = o.linkNext) {
-            if (o.state != OpState.PREPARED) {
-                throw new IllegalStateException("only prepared ops can be submitted: " + o + " in the chain of " + op);
+        // A lone op (the common case) skips the chain's walks; its chainEnd is null already.
+        Op head = op;
+        int length = 1;
+        if (op.linkPrev != null) {
+            head = chainHead(op);
+            length = 0;
+            for (Op o = head; o != null; o = o.linkNext) {
+                if (o.state != Op.PREPARED) {
+                    throw new IllegalStateException("only prepared ops can be submitted: " + o + " in the chain of " + op);
+                }
+                o.chainEnd = op;
+                length++;
             }
-            length++;
         }
-        if (sqesOf(op) > ring.sqEntries()) {
-            throw new IllegalArgumentException("a chain of " + length + " ops needs " + sqesOf(op)
+        int sqes = op.timeoutNanos > 0 ? length + 1 : length;
+        if (sqes > ring.sqEntries()) {
+            throw new IllegalArgumentException("a chain of " + length + " ops needs " + sqes
                     + " SQEs, more than the ring's " + ring.sqEntries());
         }
         op.chainPending = length;
         for (Op o = head; o != null; o = o.linkNext) {
             o.waiter = waiter;
             o.pendingCqes = o.timeoutNanos > 0 ? 2 : 1;
-            o.chainEnd = head == op ? null : op;
             owed++;
             if (o.keepAlive instanceof Loan loan) {
                 loan.lent();
             }
         }
-        if (backlogHead != null || !tryPrep(op)) {
+        if (backlogHead != null || !tryPrep(head, sqes)) {
             for (Op o = head; o != null; o = o.linkNext) {
-                o.state = OpState.QUEUED;
+                o.state = Op.QUEUED;
             }
             if (backlogTail == null) {
                 backlogHead = op;
@@ -242,16 +253,15 @@ public final class OpTable {
         return n;
     }
 
-    /** Writes the SQEs of {@code last} and of the ops linked before it, all or none: a chain is never split. */
-    private boolean tryPrep(Op last) {
-        int need = sqesOf(last);
+    /** Writes the {@code need} SQEs of the chain starting with {@code head}, all or none: a chain is never split. */
+    private boolean tryPrep(Op head, int need) {
         if (!ring.hasSqSpace(need)) {
             ring.flush();
             if (!ring.hasSqSpace(need)) {
                 return false;
             }
         }
-        for (Op op = chainHead(last); op != null; op = op.linkNext) {
+        for (Op op = head; op != null; op = op.linkNext) {
             prep(op);
         }
         return true;
@@ -272,7 +282,7 @@ public final class OpTable {
                     UserData.pack(op.generation, UserData.LINK_TIMEOUT, op.slot), 0, 0, 0);
             op.linkTimeoutOwed = true;
         }
-        op.state = OpState.SUBMITTED;
+        op.state = Op.SUBMITTED;
         submitted++;
     }
 
@@ -291,7 +301,7 @@ public final class OpTable {
         int n = 0;
         while (backlogHead != null) {
             Op op = backlogHead;
-            if (!op.cancelRequested && !tryPrep(op)) {
+            if (!op.cancelRequested && !tryPrep(chainHead(op), sqesOf(op))) {
                 break;
             }
             backlogHead = op.nextQueued;
@@ -304,7 +314,7 @@ public final class OpTable {
                 // The kernel never saw it (nor the ops linked before it): no link-timeout CQE will come either.
                 for (Op o = chainHead(op), next; o != null; o = next) {
                     next = o.linkNext;
-                    o.state = OpState.CANCELLING;
+                    o.state = Op.CANCELLING;
                     o.pendingCqes = 1;
                     deliver(o, -Errno.ECANCELED, 0);
                 }
@@ -335,12 +345,12 @@ public final class OpTable {
                 return;
             }
             op.linkTimeoutOwed = false;
-            if (--op.pendingCqes == 0 && op.state == OpState.COMPLETED && op.chainEnd == null) {
+            if (--op.pendingCqes == 0 && op.state == Op.COMPLETED && op.chainEnd == null) {
                 release(op);
             }
             return;
         }
-        if (op.state == OpState.COMPLETED) {
+        if (op.state == Op.COMPLETED) {
             if ((flags & CQE_F_NOTIF) != 0 && op.notificationOwed) {
                 op.notificationOwed = false;
                 if (--op.pendingCqes == 0 && op.chainEnd == null) {
@@ -354,8 +364,8 @@ public final class OpTable {
         deliver(op, res, flags);
     }
 
-    private static boolean owedByKernel(OpState state) {
-        return state == OpState.SUBMITTED || state == OpState.CANCELLING || state == OpState.COMPLETED;
+    private static boolean owedByKernel(byte state) {
+        return state == Op.SUBMITTED || state == Op.CANCELLING || state == Op.COMPLETED;
     }
 
     private void deliver(Op op, int res, int flags) {
@@ -375,7 +385,7 @@ public final class OpTable {
         classify(op, res);
         if (!more) {
             op.pendingCqes--;
-            op.state = OpState.COMPLETED;
+            op.state = Op.COMPLETED;
             completed++;
         }
         Op end = op.chainEnd;
@@ -470,26 +480,22 @@ public final class OpTable {
     }
 
     private boolean cancelOne(Op op) {
-        switch (op.state) {
-            case QUEUED -> {
-                if (op.cancelRequested) {
-                    return false;
-                }
-                op.cancelRequested = true;
-                return true;
-            }
-            case SUBMITTED -> {
-                op.cancelRequested = true;
-                op.state = OpState.CANCELLING;
-                Op cancel = acquire(Opcode.ASYNC_CANCEL);
-                cancel.addr = op.token();
-                submit(cancel, OpWaiter.IGNORE);
-                return true;
-            }
-            default -> {
+        if (op.state == Op.QUEUED) {
+            if (op.cancelRequested) {
                 return false;
             }
+            op.cancelRequested = true;
+            return true;
         }
+        if (op.state == Op.SUBMITTED) {
+            op.cancelRequested = true;
+            op.state = Op.CANCELLING;
+            Op cancel = acquire(Opcode.ASYNC_CANCEL);
+            cancel.addr = op.token();
+            submit(cancel, OpWaiter.IGNORE);
+            return true;
+        }
+        return false;
     }
 
     /** Cancels every pending op except cancels themselves; returns how many were asked to stop. */
@@ -505,12 +511,20 @@ public final class OpTable {
     public int cancelAll(OpWaiter waiter) {
         int n = 0;
         for (Op op : ops) {
-            if ((op.state == OpState.SUBMITTED || op.state == OpState.QUEUED) && op.opcode != Opcode.ASYNC_CANCEL
+            if ((op.state == Op.SUBMITTED || op.state == Op.QUEUED) && op.opcode != Opcode.ASYNC_CANCEL
                     && (waiter == null || op.waiter == waiter) && cancel(op.token())) {
                 n++;
             }
         }
         return n;
+    }
+
+    /**
+     * Refuses every later {@link #submit} with a {@link RejectedExecutionException} that starts
+     * with {@code why}: the owner is about to close the ring. Ops the kernel holds still complete.
+     */
+    public void close(String why) {
+        closedBecause = why;
     }
 
     /** The ring this table submits to. */

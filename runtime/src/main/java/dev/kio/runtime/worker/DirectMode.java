@@ -62,9 +62,7 @@ public final class DirectMode implements AutoCloseable, DirectAwait {
         Worker w = new Worker(null, -1, -1, DirectMode::onDetachedDone);
         w.thread = self;
         Driver d = Driver.open(w, options, 64);
-        w.driver = d;
-        w.ringFd = d.ring.fd();
-        w.eventFd = d.eventFd();
+        w.attach(d);
         w.markRunning();
         d.armWakeRead();
         DirectMode mode = new DirectMode(w, d);
@@ -99,9 +97,9 @@ public final class DirectMode implements AutoCloseable, DirectAwait {
         Completion c = new Completion();
         if (op.state() == OpState.READY) {
             c.onComplete(op);
-            worker.takeReady(op);
+            worker.table.takeReady(op);
         } else {
-            worker.submit(op, c);
+            worker.table.submit(op, c);
         }
         while (!c.done) {
             driver.turn(-1);

@@ -212,6 +212,7 @@ final class Driver implements Ring.CqeHandler, OpWaiter {
             }
             f.reject(stopped);
         }
+        table.close(worker + " is stopped");
         worker.markTerminated();
         int owed = table.owed();
         if (buffers != null) {

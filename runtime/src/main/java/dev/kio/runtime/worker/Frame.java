@@ -59,12 +59,13 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
     private T value;
     private Throwable failure;
 
-    private int opResult;
-    private int opOpcode;
-    private int opFd;
-    private Object opTarget;
-    private long opTimeout;
-    private Outcome opOutcome;
+    /**
+     * The op whose result the step reads: the one whose completion resumed it (valid until the
+     * step returns, when the table recycles it) or a ready op taken inline.
+     */
+    private Op lastOp;
+    /** A ready op taken inline in this step: recycled when the step awaits another op or returns. */
+    private Op heldReady;
 
     /**
      * Runs the state machine from {@link #state} until it suspends, completes, or throws (the
@@ -95,9 +96,13 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
         return worker;
     }
 
-    /** The current worker's op factory. */
+    /**
+     * The current worker's op factory. Unlike {@link Worker#ops()} it does not check the calling
+     * thread per call: {@link #resume()} checks it once per step, and a frame's code runs only
+     * inside its steps.
+     */
     protected final Ops ops() {
-        return worker.ops();
+        return worker.ops;
     }
 
     /**
@@ -107,11 +112,12 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
      */
     protected final boolean await(Op op) {
         if (op.state() == OpState.READY) {
-            record(op);
-            worker.takeReady(op);
+            releaseReady();
+            heldReady = op;
+            lastOp = op;
             return false;
         }
-        worker.submit(op, this);
+        worker.table.submit(op, this);
         opsInFlight++;
         status = SUSPENDED;
         return true;
@@ -196,8 +202,7 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
         switchTarget = null;
         value = null;
         failure = null;
-        opOutcome = null;
-        opTarget = null;
+        lastOp = null;
     }
 
     /** Rethrows the failure of an embedded child frame that finished; its value is read from its own field. */
@@ -210,22 +215,27 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
         }
     }
 
-    /** The last awaited op's result, or its typed failure (errno, op name, fd or target; timed out; cancelled). */
+    /**
+     * The last awaited op's result, or its typed failure (errno, op name, fd or target; timed out;
+     * cancelled). Read in the step that continues after the await: the op is recycled once that
+     * step returns.
+     */
     protected final int result() throws OpException {
-        if (opOutcome == Outcome.OK) {
-            return opResult;
+        Op op = lastOp;
+        if (op.outcome() == Outcome.OK) {
+            return op.result();
         }
-        throw Op.failure(opOutcome, opResult, opOpcode, opFd, opTarget, opTimeout);
+        throw Op.failure(op.outcome(), op.result(), op.opcode(), op.fd(), op.target(), op.timeoutNanos());
     }
 
-    /** The last awaited op's raw kernel result ({@code -errno} on failure). */
+    /** The last awaited op's raw kernel result ({@code -errno} on failure); like {@link #result()}, in that step. */
     protected final int rawResult() {
-        return opResult;
+        return lastOp.result();
     }
 
-    /** How the last awaited op ended. */
+    /** How the last awaited op ended; like {@link #result()}, in that step. */
     protected final Outcome outcome() {
-        return opOutcome;
+        return lastOp.outcome();
     }
 
     /**
@@ -303,17 +313,16 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
             }
             return;
         }
-        record(op);
+        lastOp = op;
         resume();
     }
 
-    private void record(Op op) {
-        opResult = op.result();
-        opOpcode = op.opcode();
-        opFd = op.fd();
-        opTarget = op.target();
-        opTimeout = op.timeoutNanos();
-        opOutcome = op.outcome();
+    private void releaseReady() {
+        Op held = heldReady;
+        if (held != null) {
+            heldReady = null;
+            worker.table.takeReady(held);
+        }
     }
 
     @Override
@@ -327,8 +336,12 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
         // Otherwise the child finished synchronously inside await(task), which continues inline.
     }
 
-    /** Runs one step on the current worker; called only by the worker that owns the frame. */
+    /**
+     * Runs one step; only on the thread of the frame's worker, checked here once for the whole
+     * step, so the ops the step creates and awaits reach the worker's table without a check each.
+     */
     final void resume() {
+        worker.checkOwner();
         status = RUNNING;
         try {
             step();
@@ -340,6 +353,8 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
             failure = t;
             status = DONE;
         }
+        // Before a switch moves the frame: the ready op belongs to this worker's table.
+        releaseReady();
         if (status == SUSPENDED) {
             Worker target = switchTarget;
             if (target != null) {

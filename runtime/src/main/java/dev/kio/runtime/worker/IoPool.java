@@ -174,9 +174,7 @@ public final class IoPool implements AutoCloseable {
                 w.affinity = pin(w);
             }
             driver = Driver.open(w, options, b.initialOps);
-            w.driver = driver;
-            w.ringFd = driver.ring.fd();
-            w.eventFd = driver.eventFd();
+            w.attach(driver);
         } catch (Throwable t) {
             w.startFailure = t;
             w.markTerminated();

@@ -8,7 +8,7 @@ import java.util.concurrent.RejectedExecutionException;
 import dev.kio.Task;
 import dev.kio.runtime.buf.BufferPool;
 import dev.kio.runtime.msg.MpscQueue;
-import dev.kio.runtime.op.Op;
+import dev.kio.runtime.op.OpTable;
 import dev.kio.runtime.op.OpWaiter;
 import dev.kio.runtime.op.Ops;
 
@@ -61,6 +61,9 @@ public final class Worker {
     // Written by the worker thread before `started` opens; read by others only after it.
     Thread thread;
     Driver driver;
+    /** The driver's op table and factory, one load away for frames, which run only on this thread. */
+    OpTable table;
+    Ops ops;
     int ringFd = -1;
     int eventFd = -1;
     int[] affinity = new int[0];
@@ -71,6 +74,15 @@ public final class Worker {
         this.index = index;
         this.cpu = cpu;
         this.detached = detached;
+    }
+
+    /** Gives this worker its driver; on the worker's own thread, before it runs anything. */
+    void attach(Driver d) {
+        driver = d;
+        table = d.table;
+        ops = d.ops;
+        ringFd = d.ring.fd();
+        eventFd = d.eventFd();
     }
 
     /**
@@ -115,7 +127,8 @@ public final class Worker {
 
     /** The worker's op factory. Only the worker's own thread may use it. */
     public Ops ops() {
-        return driver().ops;
+        checkOwner();
+        return ops;
     }
 
     /**
@@ -144,24 +157,18 @@ public final class Worker {
         driver().table.cancelAll(waiter);
     }
 
-    void submit(Op op, OpWaiter waiter) {
-        Driver d = driver();
-        if (lifecycle == TERMINATED) {
-            throw new RejectedExecutionException("worker " + index + " is stopped; " + op + " cannot be submitted");
-        }
-        d.table.submit(op, waiter);
-    }
-
-    void takeReady(Op op) {
-        driver().table.takeReady(op);
-    }
 
     private Driver driver() {
+        checkOwner();
+        return driver;
+    }
+
+    /** Fails unless the caller is this worker's thread, the only one that may touch its ring. */
+    void checkOwner() {
         if (Thread.currentThread() != thread) {
             throw new IllegalStateException("worker " + index + "'s ring belongs to its own thread "
                     + (thread == null ? "(not started)" : thread.getName()) + ", not " + Thread.currentThread().getName());
         }
-        return driver;
     }
 
     /**

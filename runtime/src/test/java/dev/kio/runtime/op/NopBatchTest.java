@@ -3,11 +3,13 @@ package dev.kio.runtime.op;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import dev.kio.runtime.ring.FdLeakCheck;
@@ -123,6 +125,24 @@ class NopBatchTest {
             }
             assertEquals(0, h.table.active());
             assertEquals(0, h.table.staleCompletions());
+        }
+    }
+
+    @Test
+    void closedTableRefusesNewOpsAndStillCompletesThoseTheKernelHolds() throws Exception {
+        try (RingHarness h = RingHarness.open()) {
+            Completions seen = new Completions();
+            Op held = h.ops.nop();
+            h.table.submit(held, seen);
+            long token = held.token();
+            h.table.close("worker 7 is stopped");
+            Op late = h.ops.nop();
+            RejectedExecutionException e = assertThrows(RejectedExecutionException.class,
+                    () -> h.table.submit(late, seen));
+            assertEquals("worker 7 is stopped; " + late + " cannot be submitted", e.getMessage());
+            h.pumpUntil(() -> seen.done(token), Duration.ofSeconds(5));
+            assertEquals(Outcome.OK, seen.only(token).outcome());
+            assertEquals(1, seen.total(), "the refused op never reached the kernel");
         }
     }
 }

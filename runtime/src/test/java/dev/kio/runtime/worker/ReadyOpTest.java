@@ -113,4 +113,25 @@ class ReadyOpTest {
             assertEquals(before, direct.worker().ops().table().active());
         }
     }
+
+    @Test
+    void readyFailureStaysReadableWhileTheSameStepTakesMoreOps() throws Throwable {
+        try (IoPool pool = IoPool.builder().workers(1).pin(false).start()) {
+            int before = activeOps(pool.worker(0));
+            OpException e = assertThrows(OpException.class, () -> pool.worker(0).syncWait(new Frame<Integer>() {
+                @Override
+                protected void step() throws Throwable {
+                    if (await(ops().ready(-Errno.ENOENT).target("missing.txt"))) {
+                        throw new IllegalStateException("a ready op never suspends");
+                    }
+                    // The NOP takes a slot before the ready op's result is read, which must still be its own.
+                    await(ops().nop());
+                    complete(result());
+                }
+            }));
+            assertEquals("ENOENT", e.errnoName());
+            assertEquals(true, e.getMessage().contains("missing.txt"), e.getMessage());
+            assertEquals(before, activeOps(pool.worker(0)), "the ready op and the NOP went back to the table");
+        }
+    }
 }
