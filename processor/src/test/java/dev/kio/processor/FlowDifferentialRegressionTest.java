@@ -143,4 +143,100 @@ class FlowDifferentialRegressionTest {
                     }
                 """, 1, 2, 14, 7);
     }
+
+    @Test
+    void closeFailingAfterAJumpOutOfACopiedTryWithResourcesReachesTheEnclosingCatch() throws Exception {
+        // The copied try set the jump's target state before close() ran, so a failing close was
+        // routed as if thrown at the target, past the enclosing catch.
+        String flow = """
+                    @Flow
+                    int f0(int a, int b) throws Exception {
+                        for (int i0 = 0; i0 < 2; i0++) {
+                            try {
+                                await(op(0));
+                                try (Res res1 = new Res("res1", a)) {
+                                    log(res1.use(b));
+                                    if (b > 2) {
+                                        return 1;
+                                    }
+                                    if (b > 1) {
+                                        break;
+                                    }
+                                    continue;
+                                }
+                            } catch (IllegalStateException ex2) {
+                                note(describe(ex2));
+                            }
+                        }
+                        return 0;
+                    }
+                """;
+        for (int b = 1; b <= 3; b++) {
+            check(flow, 1, b, 2);
+            check(flow, 2, b, 3);
+        }
+    }
+
+    @Test
+    void finallyFailingAfterAJumpOutOfACopiedTryReachesTheEnclosingCatch() throws Exception {
+        String flow = """
+                    @Flow
+                    int f0(int a, int b) throws Exception {
+                        for (int i0 = 0; i0 < 2; i0++) {
+                            try {
+                                await(op(0));
+                                try {
+                                    log(a);
+                                    if (b > 1) {
+                                        return 1;
+                                    }
+                                    if (b > 0) {
+                                        break;
+                                    }
+                                } finally {
+                                    note("finally");
+                                    if (a > 0) {
+                                        throw new IllegalStateException("t" + a);
+                                    }
+                                }
+                            } catch (IllegalStateException ex1) {
+                                note(describe(ex1));
+                            } finally {
+                                note("outer finally");
+                            }
+                        }
+                        return 2;
+                    }
+                """;
+        for (int b = 0; b <= 2; b++) {
+            check(flow, 1, b, 2);
+            check(flow, 0, b, 3);
+        }
+    }
+
+    @Test
+    void siblingBlocksEndingInOneStateMayDeclareTheSameName() throws Exception {
+        // Both x were declared at the top level of one generated state: "variable x is already defined".
+        check("""
+                    @Flow
+                    int f0(int a, int b) throws Exception {
+                        {
+                            int x = await(op(0));
+                            log(x);
+                        }
+                        {
+                            int x = a;
+                            log(x);
+                        }
+                        for (int i = 0; i < 2; i++) {
+                            log(await(op(1)) + i);
+                        }
+                        for (int i = 0; i < b; i++) {
+                            log(i);
+                        }
+                        int x = b;
+                        return x;
+                    }
+                """, 1, 2, 8, 5);
+    }
 }
