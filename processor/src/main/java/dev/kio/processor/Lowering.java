@@ -100,6 +100,9 @@ final class Lowering {
         }
     }
 
+    private record EndedScope(State state, int from, int to) {
+    }
+
     /** A lowered try: where states in it send what they throw. */
     record Region(int id, String onThrow) {
     }
@@ -153,6 +156,12 @@ final class Lowering {
     private int nextTemp;
     private int nextFin;
     private int nextCopy;
+    private int nextGuard;
+    /** The state the innermost flattened block first declared a local in, and where in its code. */
+    private State scopeState;
+    private int scopeAt;
+    /** Where the locals of the flattened block that just ended are in scope in its last state. */
+    private EndedScope endedScope;
     private State cur;
     private boolean live;
     private int region = -1;
@@ -392,6 +401,7 @@ final class Lowering {
     }
 
     void emit(String line) {
+        closeEndedScope();
         flushCopies();
         cur.code.append(line).append('\n');
         cur.jumpAt = -1;
@@ -507,7 +517,7 @@ final class Lowering {
             return;
         }
         switch (s) {
-            case BlockTree b -> statements(b.getStatements());
+            case BlockTree b -> block(b);
             case VariableTree v -> declaration(v);
             case ExpressionStatementTree e -> expressionStatement(e.getExpression());
             case IfTree i -> ifStatement(i);
@@ -526,6 +536,34 @@ final class Lowering {
             case YieldTree y -> yieldStatement(y);
             default -> throw unsupported(s, "FlowUnsupported", "an await inside a " + s.getKind().toString().toLowerCase()
                     .replace('_', ' ') + " statement is not supported");
+        }
+    }
+
+    /**
+     * A block that awaits, flattened into states. The locals it declares in the state it ends in
+     * would stay in scope there, next to a sibling's locals of the same names: braces end them.
+     */
+    private void block(BlockTree b) {
+        State outerState = scopeState;
+        int outerAt = scopeAt;
+        scopeState = null;
+        statements(b.getStatements());
+        if (live && scopeState == cur) {
+            // Braced only if more code follows in this state (see emit): most such blocks end their state.
+            endedScope = new EndedScope(cur, scopeAt, cur.code.length());
+        }
+        scopeState = outerState;
+        scopeAt = outerAt;
+    }
+
+    /** Puts the code of the block that ended last in this state in braces, before more code joins the state. */
+    private void closeEndedScope() {
+        EndedScope scope = endedScope;
+        endedScope = null;
+        if (scope != null && scope.state() == cur && cur.code.length() == scope.to()) {
+            String inner = cur.code.substring(scope.from()).replaceAll("(?m)^(?=.)", "    ");
+            cur.code.setLength(scope.from());
+            cur.code.append("{\n").append(inner).append("}\n");
         }
     }
 
@@ -576,6 +614,10 @@ final class Lowering {
                 ? text(v.getModifiers()) + " " : "";
         String type = v.getType() == null ? "var" : text(v.getType());
         String init = v.getInitializer() == null ? "" : " = " + value(v.getInitializer());
+        if (scopeState != cur) {
+            scopeState = cur;
+            scopeAt = cur.code.length();
+        }
         emit(mods + type + " " + (v.getName().isEmpty() ? "_" : localName(v)) + init + ";");
         cur.declaresLocals = true;
     }
@@ -1386,7 +1428,8 @@ final class Lowering {
         int to = (int) positions.getEndPosition(unit, t);
         List<int[]> spans = new ArrayList<>();
         List<String> replacements = new ArrayList<>();
-        new Rewriter(t, spans, replacements).scan(t, 0);
+        Rewriter rewriter = new Rewriter(t, spans, replacements);
+        rewriter.scan(t, 0);
         StringBuilder b = new StringBuilder();
         int at = from;
         for (int i = 0; i < spans.size(); i++) {
@@ -1398,7 +1441,29 @@ final class Lowering {
             at = s[1];
         }
         b.append(source, at, to);
-        return b.toString();
+        return rewriter.exits.isEmpty() ? b.toString() : guarded(b.toString(), (StatementTree) t, rewriter);
+    }
+
+    /**
+     * Wraps a copied statement whose jumps leave it through a finally or a resource's closing,
+     * which the copy runs as Java does. Such a jump only records which exit it took and breaks
+     * out of the statement; the jump itself happens after the statement, once every finally and
+     * close has run in the current state, so what they throw goes to the handlers of this state.
+     */
+    private String guarded(String copied, StatementTree t, Rewriter r) {
+        StringBuilder b = new StringBuilder("int " + r.exitVar() + " = -1;\n" + r.exitLabel() + ":\n");
+        b.append(reindent(copied, t)).append('\n');
+        b.append("switch (").append(r.exitVar()).append(") {\n");
+        // A statement that cannot end normally leaves by one of its exits: the last is then the default.
+        boolean completes = Reachability.canCompleteNormally(t);
+        for (int k = 0; k < r.exits.size(); k++) {
+            String head = !completes && k == r.exits.size() - 1 ? "default" : "case " + k;
+            b.append("    ").append(head).append(" -> { ").append(r.exits.get(k)).append(" }\n");
+        }
+        b.append("}");
+        // Indented as if copied at the statement's column, which verbatim() takes off again.
+        String pad = " ".repeat((int) lines.getColumnNumber(positions.getStartPosition(unit, t)) - 1 + 4);
+        return "{\n" + b.toString().replaceAll("(?m)^(?=.)", pad) + "\n" + pad.substring(4) + "}";
     }
 
     /**
@@ -1414,6 +1479,11 @@ final class Lowering {
         private final Deque<Tree> inner = new ArrayDeque<>();
         private final Set<String> innerLabels = new HashSet<>();
         private final Map<String, String> copies = new HashMap<>();
+        /** The code of each jump that leaves through a copied finally or resource, run after the copy. */
+        final List<String> exits = new ArrayList<>();
+        private int guard = -1;
+        /** Copied tries with a finally or resources around the code being scanned. */
+        private int guards;
         private int deferredDepth;
         private int classDepth;
 
@@ -1447,6 +1517,51 @@ final class Lowering {
 
         private String self() {
             return captured("self", null);
+        }
+
+        String exitVar() {
+            return "$exit" + guard;
+        }
+
+        String exitLabel() {
+            return "$guarded" + guard;
+        }
+
+        /** {@code jump} as written where no copied finally or close runs on the way out, else deferred past the copy. */
+        private String leave(String jump) {
+            if (guards == 0) {
+                return jump;
+            }
+            if (guard < 0) {
+                guard = nextGuard++;
+            }
+            int k = exits.indexOf(jump);
+            if (k < 0) {
+                k = exits.size();
+                exits.add(jump);
+            }
+            return exitVar() + " = " + k + "; break " + exitLabel() + ";";
+        }
+
+        @Override
+        public Void visitTry(TryTree t, Integer p) {
+            boolean guarding = deferredDepth == 0 && (t.getFinallyBlock() != null || !t.getResources().isEmpty());
+            if (!guarding) {
+                return super.visitTry(t, p);
+            }
+            guards++;
+            scan(t.getResources(), p);
+            scan(t.getBlock(), p);
+            if (t.getFinallyBlock() == null) {
+                // Resources are closed before a catch runs.
+                guards--;
+                scan(t.getCatches(), p);
+            } else {
+                scan(t.getCatches(), p);
+                guards--;
+                scan(t.getFinallyBlock(), p);
+            }
+            return null;
         }
 
         @Override
@@ -1553,14 +1668,14 @@ final class Lowering {
                 return super.visitReturn(r, p);
             }
             String value = r.getExpression() == null ? "" : returnField + " = " + text(r.getExpression()) + "; ";
-            replace(r, "{ " + value + returnCode() + " }");
+            replace(r, "{ " + value + leave(returnCode()) + " }");
             return null;
         }
 
         @Override
         public Void visitBreak(BreakTree b, Integer p) {
             if (deferredDepth == 0 && !bindsInside(b.getLabel(), false)) {
-                replace(b, "{ " + outerJump(b, b.getLabel(), false) + " }");
+                replace(b, "{ " + leave(outerJump(b, b.getLabel(), false)) + " }");
             }
             return null;
         }
@@ -1568,7 +1683,7 @@ final class Lowering {
         @Override
         public Void visitContinue(ContinueTree c, Integer p) {
             if (deferredDepth == 0 && !bindsInside(c.getLabel(), true)) {
-                replace(c, "{ " + outerJump(c, c.getLabel(), true) + " }");
+                replace(c, "{ " + leave(outerJump(c, c.getLabel(), true)) + " }");
             }
             return null;
         }
@@ -1587,7 +1702,7 @@ final class Lowering {
                 }
                 if (target != null) {
                     replace(y, "{ " + target.yieldTo() + " = " + text(y.getValue()) + "; "
-                            + jumpCode(target.breakTo(), depth, scopes.size()) + " }");
+                            + leave(jumpCode(target.breakTo(), depth, scopes.size())) + " }");
                     return null;
                 }
             }

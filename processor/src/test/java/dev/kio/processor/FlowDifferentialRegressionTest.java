@@ -2,6 +2,8 @@ package dev.kio.processor;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
@@ -31,6 +33,17 @@ class FlowDifferentialRegressionTest {
         differential.check(List.of(new Differential.FlowCase("f0", source, a, b, List.of(script))));
     }
 
+    /** Runs flow {@code f0} once per {@code runs} entry ({@code a, b, script...}), compiling one handler for all. */
+    private static void checkEach(String source, int[]... runs) throws Exception {
+        List<Differential.FlowCase> cases = new ArrayList<>();
+        for (int k = 0; k < runs.length; k++) {
+            int[] r = runs[k];
+            cases.add(new Differential.FlowCase("f" + k, source.replace(" f0(", " f" + k + "("), r[0], r[1],
+                    Arrays.stream(r, 2, r.length).boxed().toList()));
+        }
+        differential.check(cases);
+    }
+
     @Test
     void bodyEndingAfterTryNotEnteredSkipsFinallyReachedOnlyByReturn() throws Exception {
         // The last state's jump to the end was dropped as a fall-through, into the trampoline that
@@ -53,8 +66,7 @@ class FlowDifferentialRegressionTest {
                         }
                     }
                 """;
-        check(flow, 1, 4);
-        check(flow, 7, 4, 9);
+        checkEach(flow, new int[] {1, 4}, new int[] {7, 4, 9});
     }
 
     @Test
@@ -171,10 +183,8 @@ class FlowDifferentialRegressionTest {
                         return 0;
                     }
                 """;
-        for (int b = 1; b <= 3; b++) {
-            check(flow, 1, b, 2);
-            check(flow, 2, b, 3);
-        }
+        checkEach(flow, new int[] {1, 1, 2}, new int[] {1, 2, 2}, new int[] {1, 3, 2}, new int[] {2, 1, 3},
+                new int[] {2, 2, 3}, new int[] {2, 3, 3});
     }
 
     @Test
@@ -208,10 +218,8 @@ class FlowDifferentialRegressionTest {
                         return 2;
                     }
                 """;
-        for (int b = 0; b <= 2; b++) {
-            check(flow, 1, b, 2);
-            check(flow, 0, b, 3);
-        }
+        checkEach(flow, new int[] {1, 0, 2}, new int[] {1, 1, 2}, new int[] {1, 2, 2}, new int[] {0, 0, 3},
+                new int[] {0, 1, 3}, new int[] {0, 2, 3});
     }
 
     @Test
