@@ -1441,7 +1441,7 @@ final class Lowering {
             at = s[1];
         }
         b.append(source, at, to);
-        return rewriter.exits.isEmpty() ? b.toString() : guarded(b.toString(), (StatementTree) t, rewriter);
+        return rewriter.guard < 0 ? b.toString() : guarded(b.toString(), (StatementTree) t, rewriter);
     }
 
     /**
@@ -1451,6 +1451,9 @@ final class Lowering {
      * close has run in the current state, so what they throw goes to the handlers of this state.
      */
     private String guarded(String copied, StatementTree t, Rewriter r) {
+        if (r.exits.isEmpty()) {
+            return r.exitLabel() + ":\n" + copied;
+        }
         StringBuilder b = new StringBuilder("int " + r.exitVar() + " = -1;\n" + r.exitLabel() + ":\n");
         b.append(reindent(copied, t)).append('\n');
         b.append("switch (").append(r.exitVar()).append(") {\n");
@@ -1481,9 +1484,11 @@ final class Lowering {
         private final Map<String, String> copies = new HashMap<>();
         /** The code of each jump that leaves through a copied finally or resource, run after the copy. */
         final List<String> exits = new ArrayList<>();
+        /** Numbers the label (and variable) of this copy's exits once it has any; -1 until then. */
         private int guard = -1;
-        /** Copied tries with a finally or resources around the code being scanned. */
+        /** Copied tries with a finally or resources around the code being scanned; those whose finally cannot end normally. */
         private int guards;
+        private int abruptGuards;
         private int deferredDepth;
         private int classDepth;
 
@@ -1535,6 +1540,10 @@ final class Lowering {
             if (guard < 0) {
                 guard = nextGuard++;
             }
+            if (abruptGuards > 0) {
+                // A finally on the way that cannot complete normally throws or jumps instead: this jump never happens.
+                return "break " + exitLabel() + ";";
+            }
             int k = exits.indexOf(jump);
             if (k < 0) {
                 k = exits.size();
@@ -1549,7 +1558,9 @@ final class Lowering {
             if (!guarding) {
                 return super.visitTry(t, p);
             }
+            int abrupt = t.getFinallyBlock() != null && !Reachability.canCompleteNormally(t.getFinallyBlock()) ? 1 : 0;
             guards++;
+            abruptGuards += abrupt;
             scan(t.getResources(), p);
             scan(t.getBlock(), p);
             if (t.getFinallyBlock() == null) {
@@ -1559,6 +1570,7 @@ final class Lowering {
             } else {
                 scan(t.getCatches(), p);
                 guards--;
+                abruptGuards -= abrupt;
                 scan(t.getFinallyBlock(), p);
             }
             return null;

@@ -223,6 +223,34 @@ class FlowDifferentialRegressionTest {
     }
 
     @Test
+    void jumpThroughAFinallyThatCannotCompleteNormallyIsNotDispatchedAfterTheCopiedTry() throws Exception {
+        // The return never happens (the finally throws or breaks instead), so javac found the
+        // dispatch of the deferred jump after the copied try unreachable.
+        checkEach("""
+                    @Flow
+                    @SuppressWarnings("finally")
+                    public int f0(int a, int b) throws Exception {
+                        log(await(op(0)));
+                        for (int i0 = 0; i0 < 2; i0++) {
+                            try {
+                                if (a > 1) {
+                                    return a;
+                                }
+                                log(b);
+                            } finally {
+                                note("finally");
+                                if (b > 0) {
+                                    break;
+                                }
+                                throw new IllegalStateException("t" + b);
+                            }
+                        }
+                        return b;
+                    }
+                """, new int[] {0, 0, 2}, new int[] {2, 0, 3}, new int[] {2, 1, 2});
+    }
+
+    @Test
     void siblingBlocksEndingInOneStateMayDeclareTheSameName() throws Exception {
         // Both x were declared at the top level of one generated state: "variable x is already defined".
         check("""

@@ -2,6 +2,7 @@ package dev.kio.processor;
 
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -74,30 +75,25 @@ final class FlowGenerator {
     }
 
     /** Where code is being written: what may suspend, be jumped to, returned or yielded. */
-    private record Ctx(boolean suspend, boolean lambda, boolean region, List<Target> targets, boolean canReturn, Type yields,
+    private record Ctx(boolean suspend, boolean lambda, List<Target> targets, boolean canReturn, Type yields,
             int depth) {
         Ctx deeper() {
-            return new Ctx(suspend, lambda, region, targets, canReturn, yields, depth + 1);
+            return new Ctx(suspend, lambda, targets, canReturn, yields, depth + 1);
         }
 
         Ctx with(Target t) {
             List<Target> ts = new ArrayList<>(targets);
             ts.add(t);
-            return new Ctx(suspend, lambda, region, ts, canReturn, yields, depth + 1);
+            return new Ctx(suspend, lambda, ts, canReturn, yields, depth + 1);
         }
 
         Ctx noSuspend() {
-            return new Ctx(false, lambda, region, targets, canReturn, yields, depth + 1);
-        }
-
-        /** Inside a try that awaits, whose handlers the generated code picks by the state it is in. */
-        Ctx inRegion() {
-            return new Ctx(suspend, lambda, true, targets, canReturn, yields, depth + 1);
+            return new Ctx(false, lambda, targets, canReturn, yields, depth + 1);
         }
 
         /** The body of a lambda or anonymous class: no suspension, only effectively final locals. */
         Ctx inLambda() {
-            return new Ctx(false, true, region, List.of(), false, null, depth + 1);
+            return new Ctx(false, true, List.of(), false, null, depth + 1);
         }
     }
 
@@ -125,7 +121,11 @@ final class FlowGenerator {
     private final int level;
     private final Ret returns;
     private final List<Var> scope = new ArrayList<>();
-    private final Set<String> declared = new HashSet<>();
+    private final Set<String> declared = new LinkedHashSet<>();
+    /** Names that may not be given to a new local, though not (yet, or any more) in {@link #scope}. */
+    private final Set<String> reserved = new HashSet<>();
+    /** Every name {@link #newName} gave, in order. */
+    private final List<String> taken = new ArrayList<>();
     private int budget = 28;
     private int names;
     private int ids;
@@ -159,7 +159,7 @@ final class FlowGenerator {
         scope.add(new Var("b", Type.INT, true, false, false, true));
         declared.add("a");
         declared.add("b");
-        Ctx ctx = new Ctx(true, false, false, List.of(), true, null, 0);
+        Ctx ctx = new Ctx(true, false, List.of(), true, null, 0);
         if (chance(40)) {
             Var later = declare(newName("later"), Type.LATER, false, false);
             line("List<IntSupplier> " + later.name + " = new ArrayList<>();");
@@ -214,13 +214,29 @@ final class FlowGenerator {
     }
 
     /**
-     * A name for a new local, never used before in the flow. (Reusing the name of a local whose
-     * scope ended is legal Java, but the processor then may declare both in one generated block.)
+     * A name for a new local: sometimes that of an earlier local whose scope ended (in a sibling
+     * block, loop or catch), which the processor must keep apart where both end up in one
+     * generated state, else one never used before.
      */
     private String newName(String prefix) {
-        String n = fresh(prefix);
+        // A name stays reserved until it is seen in scope: before that it may be about to come into it.
+        reserved.removeIf(this::inScope);
+        List<String> ended = new ArrayList<>();
+        for (String d : declared) {
+            if (d.startsWith(prefix) && d.length() > prefix.length() && d.substring(prefix.length()).chars().allMatch(Character::isDigit)
+                    && !inScope(d) && !reserved.contains(d)) {
+                ended.add(d);
+            }
+        }
+        String n = !ended.isEmpty() && chance(30) ? ended.get(choose(ended.size())) : fresh(prefix);
         declared.add(n);
+        reserved.add(n);
+        taken.add(n);
         return n;
+    }
+
+    private boolean inScope(String name) {
+        return scope.stream().anyMatch(v -> v.name.equals(name));
     }
 
     /** A new local; {@code fixed} ones are never assigned again, so lambdas may capture them. */
@@ -827,8 +843,11 @@ final class FlowGenerator {
             line(isDefault ? "default:" : "case " + k + ":");
             indent++;
             int groupMark = scope.size();
+            int namesBefore = taken.size();
             Exit g = block(ctx.with(t));
             scope.subList(groupMark, scope.size()).clear();
+            // A local of a case group is in scope in the groups after it, to the end of the switch.
+            reserved.addAll(taken.subList(namesBefore, taken.size()));
             boolean end = !isDefault && (k < cases - 1 || hasDefault);
             if (g.normal && end) {
                 if (chance(75)) {
@@ -911,28 +930,9 @@ final class FlowGenerator {
     };
 
     private Exit tryStatement(Ctx ctx) {
-        if (!ctx.suspend && ctx.region) {
-            return nestedBlock(ctx);
-        }
         line("try {");
-        int forced = avoidCopiedTry(ctx);
-        Exit body = braced(ctx.inRegion());
-        body.checked |= forced;
-        return catchesAndFinally(ctx.inRegion(), body, body.checked);
-    }
-
-    /**
-     * Inside a try that awaits, a try that does not await is copied as written, and a jump out of
-     * it (return, break, continue) sets the next state before it leaves; an exception thrown while
-     * leaving (by a resource's close or a finally) is then routed as if it came from the jump's
-     * target, skipping the outer handlers. Until the processor handles that, such tries await first.
-     */
-    private int avoidCopiedTry(Ctx ctx) {
-        if (!ctx.region) {
-            return 0;
-        }
-        line("    " + await(ctx) + ";");
-        return OP;
+        Exit body = braced(ctx.deeper());
+        return catchesAndFinally(ctx.deeper(), body, body.checked);
     }
 
     /** The catch clauses javac accepts for what the try can throw, in an order it accepts, and maybe a finally. */
@@ -1011,9 +1011,6 @@ final class FlowGenerator {
     }
 
     private Exit tryWithResources(Ctx ctx) {
-        if (!ctx.suspend && ctx.region) {
-            return nestedBlock(ctx);
-        }
         int n = 1 + choose(2);
         List<String> decls = new ArrayList<>();
         List<Var> res = new ArrayList<>();
@@ -1028,7 +1025,6 @@ final class FlowGenerator {
             res.add(v);
         }
         line("try (" + String.join("; ", decls) + ") {");
-        checked |= avoidCopiedTry(ctx);
         indent++;
         for (Var r : res) {
             // -Xlint:try warns about a resource the body never mentions.
@@ -1037,11 +1033,11 @@ final class FlowGenerator {
             checked |= use.checked;
         }
         indent--;
-        Exit body = braced(ctx.inRegion());
+        Exit body = braced(ctx.deeper());
         scope.removeAll(res);
         body.checked |= checked;
         if (chance(50)) {
-            return catchesAndFinally(ctx.inRegion(), body, body.checked);
+            return catchesAndFinally(ctx.deeper(), body, body.checked);
         }
         line("}");
         return body;
@@ -1333,7 +1329,7 @@ final class FlowGenerator {
         Expr sel = intExpr(ctx, depth + 2);
         int cases = 1 + choose(2);
         boolean arrow = chance(60);
-        Ctx inner = new Ctx(ctx.suspend, false, ctx.region, List.of(), false, type, ctx.depth + 1);
+        Ctx inner = new Ctx(ctx.suspend, false, List.of(), false, type, ctx.depth + 1);
         StringBuilder saved = out;
         int savedIndent = indent;
         out = new StringBuilder();
