@@ -85,7 +85,9 @@ final class Lowering {
     /** One case of the generated switch. */
     static final class State {
         final int id;
-        final long line;
+        long line;
+        /** Whether {@link #line} is the end of the construct before this state, until a statement of its own starts. */
+        boolean provisional;
         final int region;
         final StringBuilder code = new StringBuilder();
         boolean declaresLocals;
@@ -219,6 +221,7 @@ final class Lowering {
         collectSuppressions(flow.tree().getModifiers());
         start(nextId++, flow.tree().getBody());
         statements(flow.tree().getBody().getStatements());
+        boolean fallsOffTheEnd = live;
         if (live) {
             jump(returnState, -1);
         }
@@ -228,9 +231,12 @@ final class Lowering {
             cur.jumpTarget = -1;
         }
         states.addAll(detached);
-        start(returnState, null);
-        emit("done();");
-        emit("return;");
+        String toReturn = ref(returnState);
+        if (fallsOffTheEnd || states.stream().anyMatch(s -> s.code.indexOf(toReturn) >= 0)) {
+            start(returnState, null);
+            emit("done();");
+            emit("return;");
+        }
         live = false;
     }
 
@@ -388,8 +394,24 @@ final class Lowering {
             cur.code.append("state = ").append(ref(id)).append("; continue $dispatch;\n");
         }
         cur = new State(id, lineOf(at), region);
+        // A state that starts a block gets the line of the block's first statement.
+        cur.provisional = at instanceof BlockTree;
         states.add(cur);
         live = true;
+    }
+
+    /**
+     * Starts the state control reaches after {@code construct} (a join): its comment points at the
+     * construct's last line, unless the first code in it is a statement, which gives its own.
+     */
+    private void startAfter(int id, Tree construct) {
+        start(id, null);
+        cur.line = endLine(construct);
+        cur.provisional = true;
+    }
+
+    private long endLine(Tree t) {
+        return lines.getLineNumber(positions.getEndPosition(unit, t));
     }
 
     private void startIn(int id, Tree at, int newRegion) {
@@ -401,6 +423,8 @@ final class Lowering {
     }
 
     void emit(String line) {
+        // Code of the statement under way (the rest of an expression, say) keeps the line it has.
+        cur.provisional = false;
         closeEndedScope();
         flushCopies();
         cur.code.append(line).append('\n');
@@ -512,6 +536,11 @@ final class Lowering {
     }
 
     private void statement(StatementTree s) {
+        // A flattened block is no code of its own: its first statement gives the line.
+        if (cur.provisional && !(s instanceof BlockTree && scan.suspends(s))) {
+            cur.line = lineOf(s);
+            cur.provisional = false;
+        }
         if (!scan.suspends(s)) {
             verbatim(s);
             return;
@@ -658,7 +687,7 @@ final class Lowering {
         if (live) {
             jump(end, scopes.size());
         }
-        start(end, null);
+        startAfter(end, i);
     }
 
     private void whileLoop(WhileLoopTree w, String label) {
@@ -672,7 +701,7 @@ final class Lowering {
         if (live) {
             jump(head, scopes.size());
         }
-        start(exit, null);
+        startAfter(exit, w);
     }
 
     private void loopBody(Tree loop, String label, StatementTree body, int exit, int next) {
@@ -693,7 +722,7 @@ final class Lowering {
         start(cond, d.getCondition());
         conditionalJump(value(d.getCondition()), body);
         jump(exit, scopes.size());
-        start(exit, null);
+        startAfter(exit, d);
     }
 
     private void forLoop(ForLoopTree f, String label) {
@@ -718,7 +747,7 @@ final class Lowering {
         if (live) {
             jump(head, scopes.size());
         }
-        start(exit, null);
+        startAfter(exit, f);
     }
 
     private void forEach(EnhancedForLoopTree f, String label) {
@@ -763,7 +792,7 @@ final class Lowering {
         if (live) {
             jump(head, scopes.size());
         }
-        start(exit, null);
+        startAfter(exit, f);
     }
 
     private void labeled(LabeledStatementTree l) {
@@ -782,7 +811,7 @@ final class Lowering {
                 if (live) {
                     jump(exit, scopes.size());
                 }
-                start(exit, null);
+                startAfter(exit, l);
             }
         }
     }
@@ -849,7 +878,7 @@ final class Lowering {
         if (live) {
             jump(exit, scopes.size());
         }
-        start(exit, null);
+        startAfter(exit, owner);
     }
 
     private void yieldStatement(YieldTree y) {
@@ -981,7 +1010,7 @@ final class Lowering {
                 endFin(fin);
             }
         }
-        start(after, null);
+        startAfter(after, t);
     }
 
     private void endFin(Fin fin) {
@@ -1037,7 +1066,7 @@ final class Lowering {
         emit("    }");
         emit("}");
         endFin(fin);
-        start(after, null);
+        startAfter(after, block);
     }
 
     // ---- expressions ----------------------------------------------------------------------
@@ -1057,7 +1086,7 @@ final class Lowering {
             start(otherwise, c.getFalseExpression());
             valueInto(c.getFalseExpression(), dest);
             jump(end, scopes.size());
-            start(end, null);
+            startAfter(end, c);
             return;
         }
         if (x instanceof SwitchExpressionTree s && scan.suspends(s)) {
@@ -1287,7 +1316,7 @@ final class Lowering {
         conditionalJump(and ? "!" + t : t, end);
         emit(t + " = " + value(b.getRightOperand()) + ";");
         jump(end, scopes.size());
-        start(end, null);
+        startAfter(end, b);
         return t;
     }
 

@@ -931,7 +931,7 @@ final class FlowGenerator {
 
     private Exit tryStatement(Ctx ctx) {
         line("try {");
-        Exit body = braced(ctx.deeper());
+        Exit body = tryBody(ctx.deeper());
         return catchesAndFinally(ctx.deeper(), body, body.checked);
     }
 
@@ -989,7 +989,13 @@ final class FlowGenerator {
             line("} finally {");
             indent++;
             line("note(\"finally\");");
-            Exit f = block(ctx.deeper());
+            // A finally that sometimes throws, also while a jump out of its try is under way.
+            Exit f = chance(25) ? throwStatement(ctx.deeper()) : new Exit();
+            if (f.normal) {
+                Exit rest = block(ctx.deeper());
+                f.add(rest);
+                f.normal = rest.normal;
+            }
             if (f.normal && ctx.depth < 3 && chance(10)) {
                 Exit j = ctx.canReturn ? returnNow(ctx) : throwNow(ctx);
                 f.add(j);
@@ -1033,7 +1039,7 @@ final class FlowGenerator {
             checked |= use.checked;
         }
         indent--;
-        Exit body = braced(ctx.deeper());
+        Exit body = tryBody(ctx.deeper());
         scope.removeAll(res);
         body.checked |= checked;
         if (chance(50)) {
@@ -1043,11 +1049,37 @@ final class FlowGenerator {
         return body;
     }
 
+    /** A block, sometimes followed by a sibling block, which may declare the same names. */
     private Exit nestedBlock(Ctx ctx) {
         line("{");
         Exit e = braced(ctx.deeper());
         line("}");
+        if (e.normal && chance(35)) {
+            line("{");
+            Exit sibling = braced(ctx.deeper());
+            line("}");
+            e.add(sibling);
+            e.normal = sibling.normal;
+        }
         return e;
+    }
+
+    /**
+     * A try's body, sometimes ending in a return, break or continue: leaving a try runs its
+     * finally and closes its resources on the way, which may throw.
+     */
+    private Exit tryBody(Ctx ctx) {
+        indent++;
+        int mark = scope.size();
+        Exit body = statements(ctx);
+        if (body.normal && chance(40)) {
+            Exit e = !ctx.targets.isEmpty() && (!ctx.canReturn || chance(50)) ? jump(ctx) : returnStatement(ctx);
+            body.add(e);
+            body.normal = e.normal;
+        }
+        scope.subList(mark, scope.size()).clear();
+        indent--;
+        return body;
     }
 
     /** {@code int x;} assigned on every path before it is read; {@code final} makes it capturable. */

@@ -65,11 +65,11 @@ public class Leave_Kio extends demo.Leave {
       for (;;) {
           try {
               switch (state) {
-              case 0: // Leave.java:20
+              case 0: // Leave.java:21
                   tries = 0;
               case 1: // Leave.java:22
                   state = 2; continue $dispatch;
-              case 2: // Leave.java:23
+              case 2: // Leave.java:24
                   state = 3;
                   if (await(self.ops().ready(1))) return;
               case 3: // Leave.java:24
@@ -107,13 +107,10 @@ public class Leave_Kio extends demo.Leave {
                   {
                   self.log.append(e.getMessage()).append(';');
                   }
-              case 6: // Leave.java:40
+              case 6: // Leave.java:37
                   state = 1; continue $dispatch;
-              case 7: // Leave.java:40
+              case 7: // Leave.java:39
                   { $ret = -1; done(); return; }
-              case 8: // Leave.java:40
-                  done();
-                  return;
               default:
                   throw new java.lang.IllegalStateException("no state " + state);
               }
@@ -166,7 +163,7 @@ public class Leave_Kio extends demo.Leave {
       $dispatch:
       for (;;) {
           switch (state) {
-          case 0: // Leave.java:49
+          case 0: // Leave.java:51
               state = 1;
               if (await(self.ops().ready(n))) return;
           case 1: // Leave.java:51
@@ -181,9 +178,6 @@ public class Leave_Kio extends demo.Leave {
                   }
                   { $ret = self.log.toString(); done(); return; }
               }
-          case 2: // Leave.java:59
-              done();
-              return;
           default:
               throw new java.lang.IllegalStateException("no state " + state);
           }
