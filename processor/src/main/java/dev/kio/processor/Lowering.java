@@ -1459,6 +1459,7 @@ final class Lowering {
         List<String> replacements = new ArrayList<>();
         Rewriter rewriter = new Rewriter(t, spans, replacements);
         rewriter.scan(t, 0);
+        rewriter.cancelExits();
         StringBuilder b = new StringBuilder();
         int at = from;
         for (int i = 0; i < spans.size(); i++) {
@@ -1515,6 +1516,9 @@ final class Lowering {
         final List<String> exits = new ArrayList<>();
         /** Numbers the label (and variable) of this copy's exits once it has any; -1 until then. */
         private int guard = -1;
+        /** Jumps that record an exit, and the catch blocks that must forget a recorded exit. */
+        private int exitsTaken;
+        private final List<BlockTree> cancels = new ArrayList<>();
         /** Copied tries with a finally or resources around the code being scanned; those whose finally cannot end normally. */
         private int guards;
         private int abruptGuards;
@@ -1578,31 +1582,53 @@ final class Lowering {
                 k = exits.size();
                 exits.add(jump);
             }
+            exitsTaken++;
             return exitVar() + " = " + k + "; break " + exitLabel() + ";";
         }
 
         @Override
         public Void visitTry(TryTree t, Integer p) {
-            boolean guarding = deferredDepth == 0 && (t.getFinallyBlock() != null || !t.getResources().isEmpty());
-            if (!guarding) {
+            if (deferredDepth > 0) {
                 return super.visitTry(t, p);
             }
+            int guarding = t.getFinallyBlock() != null || !t.getResources().isEmpty() ? 1 : 0;
             int abrupt = t.getFinallyBlock() != null && !Reachability.canCompleteNormally(t.getFinallyBlock()) ? 1 : 0;
-            guards++;
+            guards += guarding;
             abruptGuards += abrupt;
+            int before = exitsTaken;
             scan(t.getResources(), p);
             scan(t.getBlock(), p);
+            if (exitsTaken > before) {
+                // A finally or close that throws while a jump leaves, caught here, cancels the jump as in Java.
+                t.getCatches().forEach(c -> cancels.add(c.getBlock()));
+            }
             if (t.getFinallyBlock() == null) {
                 // Resources are closed before a catch runs.
-                guards--;
+                guards -= guarding;
                 scan(t.getCatches(), p);
             } else {
                 scan(t.getCatches(), p);
-                guards--;
+                guards -= guarding;
                 abruptGuards -= abrupt;
                 scan(t.getFinallyBlock(), p);
             }
             return null;
+        }
+
+        /** Clears the pending exit at the start of each catch that may have cut a jump short, once the exits are known. */
+        void cancelExits() {
+            if (exits.isEmpty()) {
+                return;
+            }
+            for (BlockTree b : cancels) {
+                int at = (int) positions.getStartPosition(unit, b) + 1;
+                int i = 0;
+                while (i < spans.size() && spans.get(i)[0] < at) {
+                    i++;
+                }
+                spans.add(i, new int[] {at, at});
+                replacements.add(i, " " + exitVar() + " = -1;");
+            }
         }
 
         @Override

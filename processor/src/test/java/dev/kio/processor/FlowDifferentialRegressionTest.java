@@ -251,6 +251,36 @@ class FlowDifferentialRegressionTest {
     }
 
     @Test
+    void closeFailingWhileAReturnLeavesIsCaughtInTheCopyAndCancelsTheReturn() throws Exception {
+        // The failing close was caught by the copied try's own catch, yet the recorded return
+        // still ran after the copy: the flow returned a, not 0.
+        check("""
+                    @Flow
+                    public int f0(int a, int b) throws Exception {
+                        try {
+                            await(op(0));
+                            try (Res res0 = new Res("res0", b); Res res1 = new Res("res1", b - 1)) {
+                                log(res0.use(a));
+                                log(res1.use(b));
+                                try {
+                                    return a;
+                                } catch (ArithmeticException | ArrayIndexOutOfBoundsException ex3) {
+                                    note(describe(ex3));
+                                }
+                            } catch (Exception ex4) {
+                                note(describe(ex4));
+                            } finally {
+                                note("finally");
+                            }
+                        } finally {
+                            note("finally");
+                        }
+                        return 0;
+                    }
+                """, -1, 2, 84);
+    }
+
+    @Test
     void siblingBlocksEndingInOneStateMayDeclareTheSameName() throws Exception {
         // Both x were declared at the top level of one generated state: "variable x is already defined".
         check("""

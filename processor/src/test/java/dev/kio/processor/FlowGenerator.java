@@ -228,7 +228,8 @@ final class FlowGenerator {
                 ended.add(d);
             }
         }
-        String n = !ended.isEmpty() && chance(30) ? ended.get(choose(ended.size())) : fresh(prefix);
+        // The most recently ended names first: those of a sibling just before.
+        String n = !ended.isEmpty() && chance(50) ? ended.get(ended.size() - 1 - choose(ended.size())) : fresh(prefix);
         declared.add(n);
         reserved.add(n);
         taken.add(n);
@@ -931,7 +932,18 @@ final class FlowGenerator {
 
     private Exit tryStatement(Ctx ctx) {
         line("try {");
-        Exit body = tryBody(ctx.deeper());
+        Exit body;
+        if (ctx.suspend && chance(25)) {
+            // A try that does not await inside one that does: the inner one is copied as written, and
+            // its finally or resources may throw while a jump leaves it for a state outside the outer try.
+            indent++;
+            line(await(ctx) + ";");
+            body = chance(50) ? tryStatement(ctx.deeper().noSuspend()) : tryWithResources(ctx.deeper().noSuspend());
+            indent--;
+            body.checked |= OP;
+        } else {
+            body = tryBody(ctx.deeper());
+        }
         return catchesAndFinally(ctx.deeper(), body, body.checked);
     }
 
