@@ -630,7 +630,7 @@ final class FlowGenerator {
         Expr cond = boolExpr(ctx, 1);
         Expr v = ctx.yields == Type.INT ? intExpr(ctx, 1) : strExpr(ctx, 1);
         line("if (" + cond.code + ") {");
-        line("    yield " + v.code + ";");
+        line("    yield " + result(ctx.yields, v) + ";");
         line("}");
         return normal(cond.checked | v.checked);
     }
@@ -1368,6 +1368,14 @@ final class FlowGenerator {
      * log or note: the processor keeps a value across a later await only when a small attribution
      * of its own can type it, which does not cover switch expressions ([FlowOperandType]).
      */
+    /**
+     * A switch expression's result: an int one unboxed, because javac rejects an Integer (a
+     * for-each variable over a list) as the result of an int switch expression in an argument.
+     */
+    private static String result(Type type, Expr v) {
+        return type == Type.INT ? "+(" + v.code + ")" : v.code;
+    }
+
     private Expr switchExpr(Ctx outer, int depth, Type type, boolean top) {
         Ctx ctx = top ? outer : outer.noSuspend();
         Expr sel = intExpr(ctx, depth + 2);
@@ -1389,7 +1397,7 @@ final class FlowGenerator {
                 results++;
                 Expr v = type == Type.INT ? intExpr(ctx, depth + 2) : strExpr(ctx, depth + 2);
                 checked |= v.checked;
-                line(arrow ? head + " -> " + v.code + ";" : head + ": yield " + v.code + ";");
+                line(arrow ? head + " -> " + result(type, v) + ";" : head + ": yield " + result(type, v) + ";");
                 continue;
             }
             line(arrow ? head + " -> {" : head + ": {");
@@ -1402,7 +1410,7 @@ final class FlowGenerator {
                 results++;
                 Expr v = type == Type.INT ? intExpr(inner, depth + 2) : strExpr(inner, depth + 2);
                 checked |= v.checked;
-                line("yield " + v.code + ";");
+                line("yield " + result(type, v) + ";");
             }
             indent--;
             line("}");
