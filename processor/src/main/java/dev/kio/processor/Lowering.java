@@ -85,7 +85,9 @@ final class Lowering {
     /** One case of the generated switch. */
     static final class State {
         final int id;
-        final long line;
+        long line;
+        /** Whether {@link #line} is the end of the construct before this state, until a statement of its own starts. */
+        boolean provisional;
         final int region;
         final StringBuilder code = new StringBuilder();
         boolean declaresLocals;
@@ -98,6 +100,9 @@ final class Lowering {
             this.line = line;
             this.region = region;
         }
+    }
+
+    private record EndedScope(State state, int from, int to) {
     }
 
     /** A lowered try: where states in it send what they throw. */
@@ -153,6 +158,12 @@ final class Lowering {
     private int nextTemp;
     private int nextFin;
     private int nextCopy;
+    private int nextGuard;
+    /** The state the innermost flattened block first declared a local in, and where in its code. */
+    private State scopeState;
+    private int scopeAt;
+    /** Where the locals of the flattened block that just ended are in scope in its last state. */
+    private EndedScope endedScope;
     private State cur;
     private boolean live;
     private int region = -1;
@@ -210,6 +221,7 @@ final class Lowering {
         collectSuppressions(flow.tree().getModifiers());
         start(nextId++, flow.tree().getBody());
         statements(flow.tree().getBody().getStatements());
+        boolean fallsOffTheEnd = live;
         if (live) {
             jump(returnState, -1);
         }
@@ -219,9 +231,12 @@ final class Lowering {
             cur.jumpTarget = -1;
         }
         states.addAll(detached);
-        start(returnState, null);
-        emit("done();");
-        emit("return;");
+        String toReturn = ref(returnState);
+        if (fallsOffTheEnd || states.stream().anyMatch(s -> s.code.indexOf(toReturn) >= 0)) {
+            start(returnState, null);
+            emit("done();");
+            emit("return;");
+        }
         live = false;
     }
 
@@ -379,8 +394,24 @@ final class Lowering {
             cur.code.append("state = ").append(ref(id)).append("; continue $dispatch;\n");
         }
         cur = new State(id, lineOf(at), region);
+        // A state that starts a block gets the line of the block's first statement.
+        cur.provisional = at instanceof BlockTree;
         states.add(cur);
         live = true;
+    }
+
+    /**
+     * Starts the state control reaches after {@code construct} (a join): its comment points at the
+     * construct's last line, unless the first code in it is a statement, which gives its own.
+     */
+    private void startAfter(int id, Tree construct) {
+        start(id, null);
+        cur.line = endLine(construct);
+        cur.provisional = true;
+    }
+
+    private long endLine(Tree t) {
+        return lines.getLineNumber(positions.getEndPosition(unit, t));
     }
 
     private void startIn(int id, Tree at, int newRegion) {
@@ -392,6 +423,9 @@ final class Lowering {
     }
 
     void emit(String line) {
+        // Code of the statement under way (the rest of an expression, say) keeps the line it has.
+        cur.provisional = false;
+        closeEndedScope();
         flushCopies();
         cur.code.append(line).append('\n');
         cur.jumpAt = -1;
@@ -502,12 +536,17 @@ final class Lowering {
     }
 
     private void statement(StatementTree s) {
+        // A flattened block is no code of its own: its first statement gives the line.
+        if (cur.provisional && !(s instanceof BlockTree && scan.suspends(s))) {
+            cur.line = lineOf(s);
+            cur.provisional = false;
+        }
         if (!scan.suspends(s)) {
             verbatim(s);
             return;
         }
         switch (s) {
-            case BlockTree b -> statements(b.getStatements());
+            case BlockTree b -> block(b);
             case VariableTree v -> declaration(v);
             case ExpressionStatementTree e -> expressionStatement(e.getExpression());
             case IfTree i -> ifStatement(i);
@@ -526,6 +565,34 @@ final class Lowering {
             case YieldTree y -> yieldStatement(y);
             default -> throw unsupported(s, "FlowUnsupported", "an await inside a " + s.getKind().toString().toLowerCase()
                     .replace('_', ' ') + " statement is not supported");
+        }
+    }
+
+    /**
+     * A block that awaits, flattened into states. The locals it declares in the state it ends in
+     * would stay in scope there, next to a sibling's locals of the same names: braces end them.
+     */
+    private void block(BlockTree b) {
+        State outerState = scopeState;
+        int outerAt = scopeAt;
+        scopeState = null;
+        statements(b.getStatements());
+        if (live && scopeState == cur) {
+            // Braced only if more code follows in this state (see emit): most such blocks end their state.
+            endedScope = new EndedScope(cur, scopeAt, cur.code.length());
+        }
+        scopeState = outerState;
+        scopeAt = outerAt;
+    }
+
+    /** Puts the code of the block that ended last in this state in braces, before more code joins the state. */
+    private void closeEndedScope() {
+        EndedScope scope = endedScope;
+        endedScope = null;
+        if (scope != null && scope.state() == cur && cur.code.length() == scope.to()) {
+            String inner = cur.code.substring(scope.from()).replaceAll("(?m)^(?=.)", "    ");
+            cur.code.setLength(scope.from());
+            cur.code.append("{\n").append(inner).append("}\n");
         }
     }
 
@@ -576,6 +643,10 @@ final class Lowering {
                 ? text(v.getModifiers()) + " " : "";
         String type = v.getType() == null ? "var" : text(v.getType());
         String init = v.getInitializer() == null ? "" : " = " + value(v.getInitializer());
+        if (scopeState != cur) {
+            scopeState = cur;
+            scopeAt = cur.code.length();
+        }
         emit(mods + type + " " + (v.getName().isEmpty() ? "_" : localName(v)) + init + ";");
         cur.declaresLocals = true;
     }
@@ -616,7 +687,7 @@ final class Lowering {
         if (live) {
             jump(end, scopes.size());
         }
-        start(end, null);
+        startAfter(end, i);
     }
 
     private void whileLoop(WhileLoopTree w, String label) {
@@ -630,7 +701,7 @@ final class Lowering {
         if (live) {
             jump(head, scopes.size());
         }
-        start(exit, null);
+        startAfter(exit, w);
     }
 
     private void loopBody(Tree loop, String label, StatementTree body, int exit, int next) {
@@ -651,7 +722,7 @@ final class Lowering {
         start(cond, d.getCondition());
         conditionalJump(value(d.getCondition()), body);
         jump(exit, scopes.size());
-        start(exit, null);
+        startAfter(exit, d);
     }
 
     private void forLoop(ForLoopTree f, String label) {
@@ -676,7 +747,7 @@ final class Lowering {
         if (live) {
             jump(head, scopes.size());
         }
-        start(exit, null);
+        startAfter(exit, f);
     }
 
     private void forEach(EnhancedForLoopTree f, String label) {
@@ -721,7 +792,7 @@ final class Lowering {
         if (live) {
             jump(head, scopes.size());
         }
-        start(exit, null);
+        startAfter(exit, f);
     }
 
     private void labeled(LabeledStatementTree l) {
@@ -740,7 +811,7 @@ final class Lowering {
                 if (live) {
                     jump(exit, scopes.size());
                 }
-                start(exit, null);
+                startAfter(exit, l);
             }
         }
     }
@@ -807,7 +878,7 @@ final class Lowering {
         if (live) {
             jump(exit, scopes.size());
         }
-        start(exit, null);
+        startAfter(exit, owner);
     }
 
     private void yieldStatement(YieldTree y) {
@@ -939,7 +1010,7 @@ final class Lowering {
                 endFin(fin);
             }
         }
-        start(after, null);
+        startAfter(after, t);
     }
 
     private void endFin(Fin fin) {
@@ -995,7 +1066,7 @@ final class Lowering {
         emit("    }");
         emit("}");
         endFin(fin);
-        start(after, null);
+        startAfter(after, block);
     }
 
     // ---- expressions ----------------------------------------------------------------------
@@ -1015,7 +1086,7 @@ final class Lowering {
             start(otherwise, c.getFalseExpression());
             valueInto(c.getFalseExpression(), dest);
             jump(end, scopes.size());
-            start(end, null);
+            startAfter(end, c);
             return;
         }
         if (x instanceof SwitchExpressionTree s && scan.suspends(s)) {
@@ -1245,7 +1316,7 @@ final class Lowering {
         conditionalJump(and ? "!" + t : t, end);
         emit(t + " = " + value(b.getRightOperand()) + ";");
         jump(end, scopes.size());
-        start(end, null);
+        startAfter(end, b);
         return t;
     }
 
@@ -1386,7 +1457,9 @@ final class Lowering {
         int to = (int) positions.getEndPosition(unit, t);
         List<int[]> spans = new ArrayList<>();
         List<String> replacements = new ArrayList<>();
-        new Rewriter(t, spans, replacements).scan(t, 0);
+        Rewriter rewriter = new Rewriter(t, spans, replacements);
+        rewriter.scan(t, 0);
+        rewriter.cancelExits();
         StringBuilder b = new StringBuilder();
         int at = from;
         for (int i = 0; i < spans.size(); i++) {
@@ -1398,7 +1471,32 @@ final class Lowering {
             at = s[1];
         }
         b.append(source, at, to);
-        return b.toString();
+        return rewriter.guard < 0 ? b.toString() : guarded(b.toString(), (StatementTree) t, rewriter);
+    }
+
+    /**
+     * Wraps a copied statement whose jumps leave it through a finally or a resource's closing,
+     * which the copy runs as Java does. Such a jump only records which exit it took and breaks
+     * out of the statement; the jump itself happens after the statement, once every finally and
+     * close has run in the current state, so what they throw goes to the handlers of this state.
+     */
+    private String guarded(String copied, StatementTree t, Rewriter r) {
+        if (r.exits.isEmpty()) {
+            return r.exitLabel() + ":\n" + copied;
+        }
+        StringBuilder b = new StringBuilder("int " + r.exitVar() + " = -1;\n" + r.exitLabel() + ":\n");
+        b.append(reindent(copied, t)).append('\n');
+        b.append("switch (").append(r.exitVar()).append(") {\n");
+        // A statement that cannot end normally leaves by one of its exits: the last is then the default.
+        boolean completes = Reachability.canCompleteNormally(t);
+        for (int k = 0; k < r.exits.size(); k++) {
+            String head = !completes && k == r.exits.size() - 1 ? "default" : "case " + k;
+            b.append("    ").append(head).append(" -> { ").append(r.exits.get(k)).append(" }\n");
+        }
+        b.append("}");
+        // Indented as if copied at the statement's column, which verbatim() takes off again.
+        String pad = " ".repeat((int) lines.getColumnNumber(positions.getStartPosition(unit, t)) - 1 + 4);
+        return "{\n" + b.toString().replaceAll("(?m)^(?=.)", pad) + "\n" + pad.substring(4) + "}";
     }
 
     /**
@@ -1414,6 +1512,16 @@ final class Lowering {
         private final Deque<Tree> inner = new ArrayDeque<>();
         private final Set<String> innerLabels = new HashSet<>();
         private final Map<String, String> copies = new HashMap<>();
+        /** The code of each jump that leaves through a copied finally or resource, run after the copy. */
+        final List<String> exits = new ArrayList<>();
+        /** Numbers the label (and variable) of this copy's exits once it has any; -1 until then. */
+        private int guard = -1;
+        /** Jumps that record an exit, and the catch blocks that must forget a recorded exit. */
+        private int exitsTaken;
+        private final List<BlockTree> cancels = new ArrayList<>();
+        /** Copied tries with a finally or resources around the code being scanned; those whose finally cannot end normally. */
+        private int guards;
+        private int abruptGuards;
         private int deferredDepth;
         private int classDepth;
 
@@ -1447,6 +1555,80 @@ final class Lowering {
 
         private String self() {
             return captured("self", null);
+        }
+
+        String exitVar() {
+            return "$exit" + guard;
+        }
+
+        String exitLabel() {
+            return "$guarded" + guard;
+        }
+
+        /** {@code jump} as written where no copied finally or close runs on the way out, else deferred past the copy. */
+        private String leave(String jump) {
+            if (guards == 0) {
+                return jump;
+            }
+            if (guard < 0) {
+                guard = nextGuard++;
+            }
+            if (abruptGuards > 0) {
+                // A finally on the way that cannot complete normally throws or jumps instead: this jump never happens.
+                return "break " + exitLabel() + ";";
+            }
+            int k = exits.indexOf(jump);
+            if (k < 0) {
+                k = exits.size();
+                exits.add(jump);
+            }
+            exitsTaken++;
+            return exitVar() + " = " + k + "; break " + exitLabel() + ";";
+        }
+
+        @Override
+        public Void visitTry(TryTree t, Integer p) {
+            if (deferredDepth > 0) {
+                return super.visitTry(t, p);
+            }
+            int guarding = t.getFinallyBlock() != null || !t.getResources().isEmpty() ? 1 : 0;
+            int abrupt = t.getFinallyBlock() != null && !Reachability.canCompleteNormally(t.getFinallyBlock()) ? 1 : 0;
+            guards += guarding;
+            abruptGuards += abrupt;
+            int before = exitsTaken;
+            scan(t.getResources(), p);
+            scan(t.getBlock(), p);
+            if (exitsTaken > before) {
+                // A finally or close that throws while a jump leaves, caught here, cancels the jump as in Java.
+                t.getCatches().forEach(c -> cancels.add(c.getBlock()));
+            }
+            if (t.getFinallyBlock() == null) {
+                // Resources are closed before a catch runs.
+                guards -= guarding;
+                scan(t.getCatches(), p);
+            } else {
+                scan(t.getCatches(), p);
+                guards -= guarding;
+                abruptGuards -= abrupt;
+                scan(t.getFinallyBlock(), p);
+            }
+            return null;
+        }
+
+        /** Clears the pending exit at the start of each catch that may have cut a jump short, once the exits are known. */
+        void cancelExits() {
+            if (exits.isEmpty()) {
+                return;
+            }
+            for (BlockTree b : cancels) {
+                int at = (int) positions.getStartPosition(unit, b) + 1;
+                int i = 0;
+                while (i < spans.size() && spans.get(i)[0] < at) {
+                    i++;
+                }
+                spans.add(i, new int[] {at, at});
+                replacements.add(i, " " + exitVar() + " = -1;");
+            }
         }
 
         @Override
@@ -1553,14 +1735,14 @@ final class Lowering {
                 return super.visitReturn(r, p);
             }
             String value = r.getExpression() == null ? "" : returnField + " = " + text(r.getExpression()) + "; ";
-            replace(r, "{ " + value + returnCode() + " }");
+            replace(r, "{ " + value + leave(returnCode()) + " }");
             return null;
         }
 
         @Override
         public Void visitBreak(BreakTree b, Integer p) {
             if (deferredDepth == 0 && !bindsInside(b.getLabel(), false)) {
-                replace(b, "{ " + outerJump(b, b.getLabel(), false) + " }");
+                replace(b, "{ " + leave(outerJump(b, b.getLabel(), false)) + " }");
             }
             return null;
         }
@@ -1568,7 +1750,7 @@ final class Lowering {
         @Override
         public Void visitContinue(ContinueTree c, Integer p) {
             if (deferredDepth == 0 && !bindsInside(c.getLabel(), true)) {
-                replace(c, "{ " + outerJump(c, c.getLabel(), true) + " }");
+                replace(c, "{ " + leave(outerJump(c, c.getLabel(), true)) + " }");
             }
             return null;
         }
@@ -1587,7 +1769,7 @@ final class Lowering {
                 }
                 if (target != null) {
                     replace(y, "{ " + target.yieldTo() + " = " + text(y.getValue()) + "; "
-                            + jumpCode(target.breakTo(), depth, scopes.size()) + " }");
+                            + leave(jumpCode(target.breakTo(), depth, scopes.size())) + " }");
                     return null;
                 }
             }

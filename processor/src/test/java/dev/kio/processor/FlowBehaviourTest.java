@@ -469,4 +469,208 @@ class FlowBehaviourTest {
         assertEquals("body failed in a0 suppressed close a0", o.value());
         assertEquals("open a0;open b0;body a0b0;close b0;close a0;", o.log());
     }
+
+    /**
+     * Jumps out of a try whose finally or resource closing then throws. {@code AWAIT_INSIDE} is
+     * replaced by nothing (the inner try has no await, so it is copied as written) or by an await
+     * (the inner try is lowered to states): either way the failure must reach the enclosing catch.
+     */
+    private static final String FAILING_EXITS = """
+                final class Res implements AutoCloseable {
+                    final String name;
+
+                    Res(String name) {
+                        this.name = name;
+                    }
+
+                    @Override
+                    public void close() {
+                        fail("close " + name);
+                    }
+                }
+
+                void fail(String what) {
+                    log.append(what).append(';');
+                    throw new IllegalStateException(what);
+                }
+
+                @Flow
+                int closeFailsOnTheWayOut(int how) throws IOException {
+                    int n = 0;
+                    for (int i = 0; i < 2; i++) {
+                        try {
+                            await(ops().nop());
+                            try (Res r = new Res("r" + i)) {
+                                AWAIT_INSIDE
+                                log.append(r.name.isEmpty() ? "?" : "body;");
+                                if (how == 0) return 1;
+                                if (how == 1) break;
+                                if (how == 2) continue;
+                            }
+                            log.append("after;");
+                        } catch (IllegalStateException e) {
+                            log.append("caught ").append(e.getMessage()).append(';');
+                            n += 10;
+                        }
+                    }
+                    return n;
+                }
+
+                @Flow
+                int finallyFailsOnTheWayOut(int how) throws IOException {
+                    int n = 0;
+                    for (int i = 0; i < 2; i++) {
+                        try {
+                            await(ops().nop());
+                            try {
+                                AWAIT_INSIDE
+                                log.append("body;");
+                                if (how == 0) return 1;
+                                if (how == 1) break;
+                                if (how == 2) continue;
+                            } finally {
+                                fail("finally" + i);
+                            }
+                            log.append("after;");
+                        } catch (IllegalStateException e) {
+                            log.append("caught ").append(e.getMessage()).append(';');
+                            n += 10;
+                        } finally {
+                            log.append("outer finally;");
+                        }
+                    }
+                    return n;
+                }
+
+                @Flow
+                int nestedFinallysRunOnceWhenTheInnermostFails(int how) throws IOException {
+                    try {
+                        await(ops().nop());
+                        try {
+                            try {
+                                AWAIT_INSIDE
+                                log.append("body;");
+                                if (how == 0) return 1;
+                            } finally {
+                                log.append("f1;");
+                                if (how < 2) fail("f1");
+                            }
+                        } finally {
+                            log.append("f2;");
+                        }
+                    } catch (IllegalStateException e) {
+                        log.append("caught;");
+                        return 2;
+                    } finally {
+                        log.append("f3;");
+                    }
+                    return 3;
+                }
+            """;
+
+    private static void failingExitsReachTheEnclosingCatch(String awaitInside) throws Exception {
+        Handler h = handler(FAILING_EXITS.replace("AWAIT_INSIDE", awaitInside));
+        for (int how = 0; how < 4; how++) {
+            assertEquals(new Outcome(20, null, "body;close r0;caught close r0;body;close r1;caught close r1;"),
+                    h.runBothWays(worker, "closeFailsOnTheWayOut", how), "how=" + how);
+            assertEquals(new Outcome(20, null, "body;finally0;caught finally0;outer finally;"
+                    + "body;finally1;caught finally1;outer finally;"),
+                    h.runBothWays(worker, "finallyFailsOnTheWayOut", how), "how=" + how);
+        }
+        assertEquals(new Outcome(2, null, "body;f1;f1;f2;caught;f3;"),
+                h.runBothWays(worker, "nestedFinallysRunOnceWhenTheInnermostFails", 0));
+        assertEquals(new Outcome(2, null, "body;f1;f1;f2;caught;f3;"),
+                h.runBothWays(worker, "nestedFinallysRunOnceWhenTheInnermostFails", 1));
+        assertEquals(new Outcome(3, null, "body;f1;f2;f3;"),
+                h.runBothWays(worker, "nestedFinallysRunOnceWhenTheInnermostFails", 2));
+    }
+
+    @Test
+    void closeOrFinallyFailingAfterAJumpOutOfACopiedTryReachesTheEnclosingCatch() throws Exception {
+        failingExitsReachTheEnclosingCatch("");
+    }
+
+    @Test
+    void closeOrFinallyFailingAfterAJumpOutOfALoweredTryReachesTheEnclosingCatch() throws Exception {
+        failingExitsReachTheEnclosingCatch("await(ops().nop());");
+    }
+
+    /** Blocks that end inside one state, next to blocks declaring the same names. */
+    private static final String SIBLING_SCOPES = """
+                int log(int x) {
+                    log.append(x).append(';');
+                    return x;
+                }
+
+                @Flow
+                int siblingBlocksReuseNames(int a) throws IOException {
+                    int sum = 0;
+                    {
+                        int x = log(a);
+                        sum += x;
+                    }
+                    {
+                        int x = await(ops().nop()) + log(a + 1);
+                        sum += x;
+                    }
+                    {
+                        int x = log(a + 2);
+                        sum += x;
+                    }
+                    if (a > 0) {
+                        int y = await(ops().nop()) + log(a + 3);
+                        sum += y;
+                    } else {
+                        int y = log(0);
+                        sum += y;
+                    }
+                    int x = log(a + 4) + await(ops().nop());
+                    return sum + x;
+                }
+
+                @Flow
+                int siblingLoopsAndCatchesReuseNames(int n) throws IOException {
+                    int sum = 0;
+                    for (int i = 0; i < n; i++) {
+                        int k = await(ops().nop()) + i;
+                        sum += log(k);
+                    }
+                    for (int i = 0; i < n; i++) {
+                        int k = i * 10;
+                        sum += log(k);
+                    }
+                    try {
+                        await(ops().nop());
+                        throw new IllegalStateException("one");
+                    } catch (IllegalStateException e) {
+                        int k = await(ops().nop()) + 100;
+                        sum += log(k);
+                    }
+                    try {
+                        throw new IllegalArgumentException("two");
+                    } catch (IllegalArgumentException e) {
+                        int k = 200;
+                        sum += log(k);
+                    }
+                    while (sum > 0) {
+                        int k = await(ops().nop()) + 1000;
+                        sum += log(k);
+                        break;
+                    }
+                    {
+                        int k = 2000;
+                        sum += log(k);
+                    }
+                    return sum;
+                }
+            """;
+
+    @Test
+    void siblingBlocksLoopsAndCatchesMayDeclareTheSameNames() throws Exception {
+        Handler h = handler(SIBLING_SCOPES);
+        assertEquals(new Outcome(35, null, "5;6;7;8;9;"), h.runBothWays(worker, "siblingBlocksReuseNames", 5));
+        assertEquals(new Outcome(7, null, "0;1;2;0;4;"), h.runBothWays(worker, "siblingBlocksReuseNames", 0));
+        assertEquals(new Outcome(3311, null, "0;1;0;10;100;200;1000;2000;"),
+                h.runBothWays(worker, "siblingLoopsAndCatchesReuseNames", 2));
+    }
 }

@@ -2,6 +2,8 @@ package dev.kio.processor;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
@@ -31,6 +33,17 @@ class FlowDifferentialRegressionTest {
         differential.check(List.of(new Differential.FlowCase("f0", source, a, b, List.of(script))));
     }
 
+    /** Runs flow {@code f0} once per {@code runs} entry ({@code a, b, script...}), compiling one handler for all. */
+    private static void checkEach(String source, int[]... runs) throws Exception {
+        List<Differential.FlowCase> cases = new ArrayList<>();
+        for (int k = 0; k < runs.length; k++) {
+            int[] r = runs[k];
+            cases.add(new Differential.FlowCase("f" + k, source.replace(" f0(", " f" + k + "("), r[0], r[1],
+                    Arrays.stream(r, 2, r.length).boxed().toList()));
+        }
+        differential.check(cases);
+    }
+
     @Test
     void bodyEndingAfterTryNotEnteredSkipsFinallyReachedOnlyByReturn() throws Exception {
         // The last state's jump to the end was dropped as a fall-through, into the trampoline that
@@ -53,8 +66,7 @@ class FlowDifferentialRegressionTest {
                         }
                     }
                 """;
-        check(flow, 1, 4);
-        check(flow, 7, 4, 9);
+        checkEach(flow, new int[] {1, 4}, new int[] {7, 4, 9});
     }
 
     @Test
@@ -142,5 +154,155 @@ class FlowDifferentialRegressionTest {
                         return fld0;
                     }
                 """, 1, 2, 14, 7);
+    }
+
+    @Test
+    void closeFailingAfterAJumpOutOfACopiedTryWithResourcesReachesTheEnclosingCatch() throws Exception {
+        // The copied try set the jump's target state before close() ran, so a failing close was
+        // routed as if thrown at the target, past the enclosing catch.
+        String flow = """
+                    @Flow
+                    int f0(int a, int b) throws Exception {
+                        for (int i0 = 0; i0 < 2; i0++) {
+                            try {
+                                await(op(0));
+                                try (Res res1 = new Res("res1", a)) {
+                                    log(res1.use(b));
+                                    if (b > 2) {
+                                        return 1;
+                                    }
+                                    if (b > 1) {
+                                        break;
+                                    }
+                                    continue;
+                                }
+                            } catch (IllegalStateException ex2) {
+                                note(describe(ex2));
+                            }
+                        }
+                        return 0;
+                    }
+                """;
+        checkEach(flow, new int[] {1, 1, 2}, new int[] {1, 2, 2}, new int[] {1, 3, 2}, new int[] {2, 1, 3},
+                new int[] {2, 2, 3}, new int[] {2, 3, 3});
+    }
+
+    @Test
+    void finallyFailingAfterAJumpOutOfACopiedTryReachesTheEnclosingCatch() throws Exception {
+        String flow = """
+                    @Flow
+                    int f0(int a, int b) throws Exception {
+                        for (int i0 = 0; i0 < 2; i0++) {
+                            try {
+                                await(op(0));
+                                try {
+                                    log(a);
+                                    if (b > 1) {
+                                        return 1;
+                                    }
+                                    if (b > 0) {
+                                        break;
+                                    }
+                                } finally {
+                                    note("finally");
+                                    if (a > 0) {
+                                        throw new IllegalStateException("t" + a);
+                                    }
+                                }
+                            } catch (IllegalStateException ex1) {
+                                note(describe(ex1));
+                            } finally {
+                                note("outer finally");
+                            }
+                        }
+                        return 2;
+                    }
+                """;
+        checkEach(flow, new int[] {1, 0, 2}, new int[] {1, 1, 2}, new int[] {1, 2, 2}, new int[] {0, 0, 3},
+                new int[] {0, 1, 3}, new int[] {0, 2, 3});
+    }
+
+    @Test
+    void jumpThroughAFinallyThatCannotCompleteNormallyIsNotDispatchedAfterTheCopiedTry() throws Exception {
+        // The return never happens (the finally throws or breaks instead), so javac found the
+        // dispatch of the deferred jump after the copied try unreachable.
+        checkEach("""
+                    @Flow
+                    @SuppressWarnings("finally")
+                    public int f0(int a, int b) throws Exception {
+                        log(await(op(0)));
+                        for (int i0 = 0; i0 < 2; i0++) {
+                            try {
+                                if (a > 1) {
+                                    return a;
+                                }
+                                log(b);
+                            } finally {
+                                note("finally");
+                                if (b > 0) {
+                                    break;
+                                }
+                                throw new IllegalStateException("t" + b);
+                            }
+                        }
+                        return b;
+                    }
+                """, new int[] {0, 0, 2}, new int[] {2, 0, 3}, new int[] {2, 1, 2});
+    }
+
+    @Test
+    void closeFailingWhileAReturnLeavesIsCaughtInTheCopyAndCancelsTheReturn() throws Exception {
+        // The failing close was caught by the copied try's own catch, yet the recorded return
+        // still ran after the copy: the flow returned a, not 0.
+        check("""
+                    @Flow
+                    public int f0(int a, int b) throws Exception {
+                        try {
+                            await(op(0));
+                            try (Res res0 = new Res("res0", b); Res res1 = new Res("res1", b - 1)) {
+                                log(res0.use(a));
+                                log(res1.use(b));
+                                try {
+                                    return a;
+                                } catch (ArithmeticException | ArrayIndexOutOfBoundsException ex3) {
+                                    note(describe(ex3));
+                                }
+                            } catch (Exception ex4) {
+                                note(describe(ex4));
+                            } finally {
+                                note("finally");
+                            }
+                        } finally {
+                            note("finally");
+                        }
+                        return 0;
+                    }
+                """, -1, 2, 84);
+    }
+
+    @Test
+    void siblingBlocksEndingInOneStateMayDeclareTheSameName() throws Exception {
+        // Both x were declared at the top level of one generated state: "variable x is already defined".
+        check("""
+                    @Flow
+                    int f0(int a, int b) throws Exception {
+                        {
+                            int x = await(op(0));
+                            log(x);
+                        }
+                        {
+                            int x = a;
+                            log(x);
+                        }
+                        for (int i = 0; i < 2; i++) {
+                            log(await(op(1)) + i);
+                        }
+                        for (int i = 0; i < b; i++) {
+                            log(i);
+                        }
+                        int x = b;
+                        return x;
+                    }
+                """, 1, 2, 8, 5);
     }
 }

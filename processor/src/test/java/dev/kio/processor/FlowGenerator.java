@@ -2,6 +2,7 @@ package dev.kio.processor;
 
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -74,30 +75,25 @@ final class FlowGenerator {
     }
 
     /** Where code is being written: what may suspend, be jumped to, returned or yielded. */
-    private record Ctx(boolean suspend, boolean lambda, boolean region, List<Target> targets, boolean canReturn, Type yields,
+    private record Ctx(boolean suspend, boolean lambda, List<Target> targets, boolean canReturn, Type yields,
             int depth) {
         Ctx deeper() {
-            return new Ctx(suspend, lambda, region, targets, canReturn, yields, depth + 1);
+            return new Ctx(suspend, lambda, targets, canReturn, yields, depth + 1);
         }
 
         Ctx with(Target t) {
             List<Target> ts = new ArrayList<>(targets);
             ts.add(t);
-            return new Ctx(suspend, lambda, region, ts, canReturn, yields, depth + 1);
+            return new Ctx(suspend, lambda, ts, canReturn, yields, depth + 1);
         }
 
         Ctx noSuspend() {
-            return new Ctx(false, lambda, region, targets, canReturn, yields, depth + 1);
-        }
-
-        /** Inside a try that awaits, whose handlers the generated code picks by the state it is in. */
-        Ctx inRegion() {
-            return new Ctx(suspend, lambda, true, targets, canReturn, yields, depth + 1);
+            return new Ctx(false, lambda, targets, canReturn, yields, depth + 1);
         }
 
         /** The body of a lambda or anonymous class: no suspension, only effectively final locals. */
         Ctx inLambda() {
-            return new Ctx(false, true, region, List.of(), false, null, depth + 1);
+            return new Ctx(false, true, List.of(), false, null, depth + 1);
         }
     }
 
@@ -125,7 +121,11 @@ final class FlowGenerator {
     private final int level;
     private final Ret returns;
     private final List<Var> scope = new ArrayList<>();
-    private final Set<String> declared = new HashSet<>();
+    private final Set<String> declared = new LinkedHashSet<>();
+    /** Names that may not be given to a new local, though not (yet, or any more) in {@link #scope}. */
+    private final Set<String> reserved = new HashSet<>();
+    /** Every name {@link #newName} gave, in order. */
+    private final List<String> taken = new ArrayList<>();
     private int budget = 28;
     private int names;
     private int ids;
@@ -159,7 +159,7 @@ final class FlowGenerator {
         scope.add(new Var("b", Type.INT, true, false, false, true));
         declared.add("a");
         declared.add("b");
-        Ctx ctx = new Ctx(true, false, false, List.of(), true, null, 0);
+        Ctx ctx = new Ctx(true, false, List.of(), true, null, 0);
         if (chance(40)) {
             Var later = declare(newName("later"), Type.LATER, false, false);
             line("List<IntSupplier> " + later.name + " = new ArrayList<>();");
@@ -214,13 +214,30 @@ final class FlowGenerator {
     }
 
     /**
-     * A name for a new local, never used before in the flow. (Reusing the name of a local whose
-     * scope ended is legal Java, but the processor then may declare both in one generated block.)
+     * A name for a new local: sometimes that of an earlier local whose scope ended (in a sibling
+     * block, loop or catch), which the processor must keep apart where both end up in one
+     * generated state, else one never used before.
      */
     private String newName(String prefix) {
-        String n = fresh(prefix);
+        // A name stays reserved until it is seen in scope: before that it may be about to come into it.
+        reserved.removeIf(this::inScope);
+        List<String> ended = new ArrayList<>();
+        for (String d : declared) {
+            if (d.startsWith(prefix) && d.length() > prefix.length() && d.substring(prefix.length()).chars().allMatch(Character::isDigit)
+                    && !inScope(d) && !reserved.contains(d)) {
+                ended.add(d);
+            }
+        }
+        // The most recently ended names first: those of a sibling just before.
+        String n = !ended.isEmpty() && chance(50) ? ended.get(ended.size() - 1 - choose(ended.size())) : fresh(prefix);
         declared.add(n);
+        reserved.add(n);
+        taken.add(n);
         return n;
+    }
+
+    private boolean inScope(String name) {
+        return scope.stream().anyMatch(v -> v.name.equals(name));
     }
 
     /** A new local; {@code fixed} ones are never assigned again, so lambdas may capture them. */
@@ -613,7 +630,7 @@ final class FlowGenerator {
         Expr cond = boolExpr(ctx, 1);
         Expr v = ctx.yields == Type.INT ? intExpr(ctx, 1) : strExpr(ctx, 1);
         line("if (" + cond.code + ") {");
-        line("    yield " + v.code + ";");
+        line("    yield " + result(ctx.yields, v) + ";");
         line("}");
         return normal(cond.checked | v.checked);
     }
@@ -827,8 +844,11 @@ final class FlowGenerator {
             line(isDefault ? "default:" : "case " + k + ":");
             indent++;
             int groupMark = scope.size();
+            int namesBefore = taken.size();
             Exit g = block(ctx.with(t));
             scope.subList(groupMark, scope.size()).clear();
+            // A local of a case group is in scope in the groups after it, to the end of the switch.
+            reserved.addAll(taken.subList(namesBefore, taken.size()));
             boolean end = !isDefault && (k < cases - 1 || hasDefault);
             if (g.normal && end) {
                 if (chance(75)) {
@@ -911,28 +931,20 @@ final class FlowGenerator {
     };
 
     private Exit tryStatement(Ctx ctx) {
-        if (!ctx.suspend && ctx.region) {
-            return nestedBlock(ctx);
-        }
         line("try {");
-        int forced = avoidCopiedTry(ctx);
-        Exit body = braced(ctx.inRegion());
-        body.checked |= forced;
-        return catchesAndFinally(ctx.inRegion(), body, body.checked);
-    }
-
-    /**
-     * Inside a try that awaits, a try that does not await is copied as written, and a jump out of
-     * it (return, break, continue) sets the next state before it leaves; an exception thrown while
-     * leaving (by a resource's close or a finally) is then routed as if it came from the jump's
-     * target, skipping the outer handlers. Until the processor handles that, such tries await first.
-     */
-    private int avoidCopiedTry(Ctx ctx) {
-        if (!ctx.region) {
-            return 0;
+        Exit body;
+        if (ctx.suspend && chance(25)) {
+            // A try that does not await inside one that does: the inner one is copied as written, and
+            // its finally or resources may throw while a jump leaves it for a state outside the outer try.
+            indent++;
+            line(await(ctx) + ";");
+            body = chance(50) ? tryStatement(ctx.deeper().noSuspend()) : tryWithResources(ctx.deeper().noSuspend());
+            indent--;
+            body.checked |= OP;
+        } else {
+            body = tryBody(ctx.deeper());
         }
-        line("    " + await(ctx) + ";");
-        return OP;
+        return catchesAndFinally(ctx.deeper(), body, body.checked);
     }
 
     /** The catch clauses javac accepts for what the try can throw, in an order it accepts, and maybe a finally. */
@@ -989,7 +1001,13 @@ final class FlowGenerator {
             line("} finally {");
             indent++;
             line("note(\"finally\");");
-            Exit f = block(ctx.deeper());
+            // A finally that sometimes throws, also while a jump out of its try is under way.
+            Exit f = chance(25) ? throwStatement(ctx.deeper()) : new Exit();
+            if (f.normal) {
+                Exit rest = block(ctx.deeper());
+                f.add(rest);
+                f.normal = rest.normal;
+            }
             if (f.normal && ctx.depth < 3 && chance(10)) {
                 Exit j = ctx.canReturn ? returnNow(ctx) : throwNow(ctx);
                 f.add(j);
@@ -1011,9 +1029,6 @@ final class FlowGenerator {
     }
 
     private Exit tryWithResources(Ctx ctx) {
-        if (!ctx.suspend && ctx.region) {
-            return nestedBlock(ctx);
-        }
         int n = 1 + choose(2);
         List<String> decls = new ArrayList<>();
         List<Var> res = new ArrayList<>();
@@ -1028,7 +1043,6 @@ final class FlowGenerator {
             res.add(v);
         }
         line("try (" + String.join("; ", decls) + ") {");
-        checked |= avoidCopiedTry(ctx);
         indent++;
         for (Var r : res) {
             // -Xlint:try warns about a resource the body never mentions.
@@ -1037,21 +1051,47 @@ final class FlowGenerator {
             checked |= use.checked;
         }
         indent--;
-        Exit body = braced(ctx.inRegion());
+        Exit body = tryBody(ctx.deeper());
         scope.removeAll(res);
         body.checked |= checked;
         if (chance(50)) {
-            return catchesAndFinally(ctx.inRegion(), body, body.checked);
+            return catchesAndFinally(ctx.deeper(), body, body.checked);
         }
         line("}");
         return body;
     }
 
+    /** A block, sometimes followed by a sibling block, which may declare the same names. */
     private Exit nestedBlock(Ctx ctx) {
         line("{");
         Exit e = braced(ctx.deeper());
         line("}");
+        if (e.normal && chance(35)) {
+            line("{");
+            Exit sibling = braced(ctx.deeper());
+            line("}");
+            e.add(sibling);
+            e.normal = sibling.normal;
+        }
         return e;
+    }
+
+    /**
+     * A try's body, sometimes ending in a return, break or continue: leaving a try runs its
+     * finally and closes its resources on the way, which may throw.
+     */
+    private Exit tryBody(Ctx ctx) {
+        indent++;
+        int mark = scope.size();
+        Exit body = statements(ctx);
+        if (body.normal && chance(40)) {
+            Exit e = !ctx.targets.isEmpty() && (!ctx.canReturn || chance(50)) ? jump(ctx) : returnStatement(ctx);
+            body.add(e);
+            body.normal = e.normal;
+        }
+        scope.subList(mark, scope.size()).clear();
+        indent--;
+        return body;
     }
 
     /** {@code int x;} assigned on every path before it is read; {@code final} makes it capturable. */
@@ -1328,12 +1368,20 @@ final class FlowGenerator {
      * log or note: the processor keeps a value across a later await only when a small attribution
      * of its own can type it, which does not cover switch expressions ([FlowOperandType]).
      */
+    /**
+     * A switch expression's result: an int one unboxed, because javac rejects an Integer (a
+     * for-each variable over a list) as the result of an int switch expression in an argument.
+     */
+    private static String result(Type type, Expr v) {
+        return type == Type.INT ? "+(" + v.code + ")" : v.code;
+    }
+
     private Expr switchExpr(Ctx outer, int depth, Type type, boolean top) {
         Ctx ctx = top ? outer : outer.noSuspend();
         Expr sel = intExpr(ctx, depth + 2);
         int cases = 1 + choose(2);
         boolean arrow = chance(60);
-        Ctx inner = new Ctx(ctx.suspend, false, ctx.region, List.of(), false, type, ctx.depth + 1);
+        Ctx inner = new Ctx(ctx.suspend, false, List.of(), false, type, ctx.depth + 1);
         StringBuilder saved = out;
         int savedIndent = indent;
         out = new StringBuilder();
@@ -1349,7 +1397,7 @@ final class FlowGenerator {
                 results++;
                 Expr v = type == Type.INT ? intExpr(ctx, depth + 2) : strExpr(ctx, depth + 2);
                 checked |= v.checked;
-                line(arrow ? head + " -> " + v.code + ";" : head + ": yield " + v.code + ";");
+                line(arrow ? head + " -> " + result(type, v) + ";" : head + ": yield " + result(type, v) + ";");
                 continue;
             }
             line(arrow ? head + " -> {" : head + ": {");
@@ -1362,7 +1410,7 @@ final class FlowGenerator {
                 results++;
                 Expr v = type == Type.INT ? intExpr(inner, depth + 2) : strExpr(inner, depth + 2);
                 checked |= v.checked;
-                line("yield " + v.code + ";");
+                line("yield " + result(type, v) + ";");
             }
             indent--;
             line("}");

@@ -247,6 +247,62 @@ class FlowGoldenTest {
     }
 
     @Test
+    void jumpsLeavingCopiedTriesAndSiblingBlocksReusingNames(TestInfo test) throws Exception {
+        Compiled c = golden(test, "demo.Leave", IMPORTS + """
+
+                @IoHandler
+                public abstract class Leave {
+                """ + MEMBERS + """
+
+                    @Flow
+                    public int attempts(int limit) throws OpException {
+                        int tries = 0;
+                        while (true) {
+                            try {
+                                tries += await(ops().ready(1));
+                                try {
+                                    if (tries == limit) {
+                                        return tries;
+                                    }
+                                    if (tries > limit) {
+                                        break;
+                                    }
+                                } finally {
+                                    check(tries);
+                                }
+                            } catch (IllegalStateException e) {
+                                log.append(e.getMessage()).append(';');
+                            }
+                        }
+                        return -1;
+                    }
+
+                    void check(int tries) {
+                        if (tries < 3) {
+                            throw new IllegalStateException("retry " + tries);
+                        }
+                    }
+
+                    @Flow
+                    public String siblings(int n) throws OpException {
+                        {
+                            int x = await(ops().ready(n));
+                            log.append(x).append(';');
+                        }
+                        {
+                            int x = n * 2;
+                            log.append(x).append(';');
+                        }
+                        return log.toString();
+                    }
+                }
+                """);
+        assertEquals("3 | retry 1;retry 2;", run(c, "demo.Leave_Kio", "attempts", 3));
+        assertEquals("-1 | retry 1;retry 2;", run(c, "demo.Leave_Kio", "attempts", 0));
+        assertEquals("2;4; | 2;4;", run(c, "demo.Leave_Kio", "siblings", 2));
+    }
+
+    @Test
     void awaitsInsideShortCircuitsConditionalsAndConcatenation(TestInfo test) throws Exception {
         Compiled c = golden(test, "demo.Mix", IMPORTS + """
 

@@ -71,7 +71,7 @@ public class Mix_Kio extends demo.Mix {
       $dispatch:
       for (;;) {
           switch (state) {
-          case 0: // Mix.java:20
+          case 0: // Mix.java:21
               $t1 = a > 0;
               if (!$t1) {
                   state = 2; continue $dispatch;
@@ -80,7 +80,7 @@ public class Mix_Kio extends demo.Mix {
               if (await(self.ops().ready(a))) return;
           case 1: // Mix.java:21
               $t1 = result() > 1;
-          case 2: // Mix.java:27
+          case 2: // Mix.java:21
               $t0 = $t1;
               if ($t0) {
                   state = 5; continue $dispatch;
@@ -93,9 +93,9 @@ public class Mix_Kio extends demo.Mix {
               if (await(self.ops().nop())) return;
           case 3: // Mix.java:21
               $t2 = result() == 0;
-          case 4: // Mix.java:27
+          case 4: // Mix.java:21
               $t0 = $t2;
-          case 5: // Mix.java:27
+          case 5: // Mix.java:21
               ok = $t0;
               $t3 = (ok ? "yes" : "no") + "/";
               if (!(a % 2 == 0)) {
@@ -111,7 +111,7 @@ public class Mix_Kio extends demo.Mix {
               if (await(self.ops().ready(a))) return;
           case 8: // Mix.java:23
               $t4 = -result();
-          case 9: // Mix.java:27
+          case 9: // Mix.java:23
               $t5 = $t3 + ($t4) + "/" + s.length();
               state = 10;
               if (await(self.ops().ready(3))) return;
@@ -131,11 +131,8 @@ public class Mix_Kio extends demo.Mix {
               state = 14; continue $dispatch;
           case 13: // Mix.java:26
               $t6 = "";
-          case 14: // Mix.java:27
+          case 14: // Mix.java:26
               $ret = r + ($t6);
-              done();
-              return;
-          case 15: // Mix.java:27
               done();
               return;
           default:

@@ -65,7 +65,7 @@ public class Echo_Kio extends demo.Echo {
       for (;;) {
           try {
               switch (state) {
-              case 0: // Echo.java:21
+              case 0: // Echo.java:22
                   echoed = 0;
                   i = 0;
               case 1: // Echo.java:24
@@ -77,14 +77,14 @@ public class Echo_Kio extends demo.Echo {
                       { state = 8; continue $dispatch; }
                   }
                   state = 3; continue $dispatch;
-              case 3: // Echo.java:29
+              case 3: // Echo.java:30
                   state = 4;
                   if (await(self.ops().nop())) return;
               case 4: // Echo.java:30
                   result();
                   echoed += n;
                   $fin0 = 7; state = 5; continue $dispatch;
-              case 5: // Echo.java:32
+              case 5: // Echo.java:33
                   state = 6;
                   if (await(self.ops().nop())) return;
               case 6: // Echo.java:33
@@ -96,15 +96,15 @@ public class Echo_Kio extends demo.Echo {
                       throw x$;
                   }
                   state = $fin0; continue $dispatch;
-              case 7: // Echo.java:43
+              case 7: // Echo.java:35
                   state = 1; continue $dispatch;
-              case 8: // Echo.java:43
+              case 8: // Echo.java:37
                   state = 9; continue $dispatch;
               case 9: // Echo.java:37
                   {
                   { $ret = echoed; $fin1 = 13; state = 10; continue $dispatch; }
                   }
-              case 10: // Echo.java:39
+              case 10: // Echo.java:40
                   state = 11;
                   if (await(self.ops().nop())) return;
               case 11: // Echo.java:40
@@ -116,7 +116,7 @@ public class Echo_Kio extends demo.Echo {
                       throw x$;
                   }
                   state = $fin1; continue $dispatch;
-              case 12: // Echo.java:43
+              case 12: // Echo.java:42
               case 13: // Echo.java:43
                   done();
                   return;

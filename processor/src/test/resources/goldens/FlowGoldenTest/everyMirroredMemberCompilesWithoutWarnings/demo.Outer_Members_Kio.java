@@ -97,7 +97,7 @@ public abstract class Outer_Members_Kio extends demo.Outer.Members {
       $dispatch:
       for (;;) {
           switch (state) {
-          case 0: // Outer.java:45
+          case 0: // Outer.java:46
               found = new ArrayList<>();
               copy = sizes.clone();
               $it0 = keys.iterator();
@@ -111,11 +111,8 @@ public abstract class Outer_Members_Kio extends demo.Outer.Members {
           case 2: // Outer.java:49
               found.add(result() + k.length() + copy.length + extra.length);
               state = 1; continue $dispatch;
-          case 3: // Outer.java:52
+          case 3: // Outer.java:51
               { $ret = Map.of("found", found); done(); return; }
-          case 4: // Outer.java:52
-              done();
-              return;
           default:
               throw new java.lang.IllegalStateException("no state " + state);
           }
@@ -169,16 +166,13 @@ public abstract class Outer_Members_Kio extends demo.Outer.Members {
       $dispatch:
       for (;;) {
           switch (state) {
-          case 0: // Outer.java:56
+          case 0: // Outer.java:57
               lists = new List[] {(List) o};
               state = 1;
               if (await(self.op())) return;
           case 1: // Outer.java:58
               result();
               { $ret = lists; done(); return; }
-          case 2: // Outer.java:60
-              done();
-              return;
           default:
               throw new java.lang.IllegalStateException("no state " + state);
           }
@@ -222,7 +216,7 @@ public abstract class Outer_Members_Kio extends demo.Outer.Members {
       $dispatch:
       for (;;) {
           switch (state) {
-          case 0: // Outer.java:63
+          case 0: // Outer.java:64
               c = 'x';
               state = 1;
               if (await(self.op())) return;

@@ -84,7 +84,7 @@ public class Http_Kio extends demo.Http {
       $dispatch:
       for (;;) {
           switch (state) {
-          case 0: // Http.java:20
+          case 0: // Http.java:21
               state = 1;
               if (await($headerFlow.start(self, path))) return;
           case 1: // Http.java:21
@@ -100,9 +100,6 @@ public class Http_Kio extends demo.Http {
           case 3: // Http.java:23
               joinEmbedded($trailerFlow);
               $ret = $t0 + $trailerFlow.$ret;
-              done();
-              return;
-          case 4: // Http.java:24
               done();
               return;
           default:
@@ -155,7 +152,7 @@ public class Http_Kio extends demo.Http {
       $dispatch:
       for (;;) {
           switch (state) {
-          case 0: // Http.java:27
+          case 0: // Http.java:28
               state = 1;
               if (await(self.ops().nop())) return;
           case 1: // Http.java:28
@@ -167,9 +164,6 @@ public class Http_Kio extends demo.Http {
           case 2: // Http.java:30
               joinEmbedded($checksumFlow);
               $ret = $t0 + $checksumFlow.$ret;
-              done();
-              return;
-          case 3: // Http.java:31
               done();
               return;
           default:
@@ -221,7 +215,7 @@ public class Http_Kio extends demo.Http {
       $dispatch:
       for (;;) {
           switch (state) {
-          case 0: // Http.java:34
+          case 0: // Http.java:35
               state = 1;
               if (await($checksumFlow.start(self, n))) return;
           case 1: // Http.java:35
@@ -233,9 +227,6 @@ public class Http_Kio extends demo.Http {
               result();
               self.log.append("trailer;");
               { $ret = t * 2; done(); return; }
-          case 3: // Http.java:39
-              done();
-              return;
           default:
               throw new java.lang.IllegalStateException("no state " + state);
           }
@@ -278,15 +269,12 @@ public class Http_Kio extends demo.Http {
       $dispatch:
       for (;;) {
           switch (state) {
-          case 0: // Http.java:42
+          case 0: // Http.java:43
               self.log.append("checksum ").append(n).append(';');
               state = 1;
               if (await(self.ops().ready(n * 7))) return;
           case 1: // Http.java:44
               $ret = result() + 1;
-              done();
-              return;
-          case 2: // Http.java:45
               done();
               return;
           default:

@@ -61,7 +61,7 @@ public class Codes_Kio extends demo.Codes {
       $dispatch:
       for (;;) {
           switch (state) {
-          case 0: // Codes.java:21
+          case 0: // Codes.java:22
               out = new StringBuilder();
               $t0 = codes;
               $i1 = 0;
@@ -93,7 +93,7 @@ public class Codes_Kio extends demo.Codes {
               { state = 8; continue $dispatch; }
           case 7: // Codes.java:35
               out.append('?');
-          case 8: // Codes.java:50
+          case 8: // Codes.java:38
               switch ((code)) {
                   case 0: state = 9; continue $dispatch;
                   case 1, 2: state = 10; continue $dispatch;
@@ -121,16 +121,13 @@ public class Codes_Kio extends demo.Codes {
               if (await(self.ops().ready(code))) return;
           case 14: // Codes.java:44
               kind = "some" + result();
-          case 15: // Codes.java:50
-          case 16: // Codes.java:50
+          case 15: // Codes.java:44
+          case 16: // Codes.java:46
               out.append(kind).append(',');
               state = 1; continue $dispatch;
-          case 17: // Codes.java:50
+          case 17: // Codes.java:48
               self.log.append(codes.length);
               { $ret = out.toString(); done(); return; }
-          case 18: // Codes.java:50
-              done();
-              return;
           default:
               throw new java.lang.IllegalStateException("no state " + state);
           }

@@ -65,13 +65,13 @@ public class Copy_Kio extends demo.Copy {
       for (;;) {
           try {
               switch (state) {
-              case 0: // Copy.java:34
+              case 0: // Copy.java:35
                   in = self.new Conn(name + ".in");
                   state = 1; continue $dispatch;
               case 1: // Copy.java:35
                   out = self.new Conn(name + ".out");
                   state = 2; continue $dispatch;
-              case 2: // Copy.java:35
+              case 2: // Copy.java:36
                   state = 3;
                   if (await(self.ops().ready(in.name.length()))) return;
               case 3: // Copy.java:36
@@ -100,7 +100,7 @@ public class Copy_Kio extends demo.Copy {
                       throw x$;
                   }
                   state = $fin1; continue $dispatch;
-              case 6: // Copy.java:41
+              case 6: // Copy.java:40
                   $fin0 = 8; state = 7; continue $dispatch;
               case 7: // Copy.java:35
                   if (in != null) {
@@ -120,7 +120,7 @@ public class Copy_Kio extends demo.Copy {
                       throw x$;
                   }
                   state = $fin0; continue $dispatch;
-              case 8: // Copy.java:41
+              case 8: // Copy.java:40
                   state = 10; continue $dispatch;
               case 9: // Copy.java:37
                   $fin0 = 10; state = 7; continue $dispatch;

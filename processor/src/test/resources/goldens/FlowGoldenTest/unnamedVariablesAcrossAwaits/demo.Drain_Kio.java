@@ -65,7 +65,7 @@ public class Drain_Kio extends demo.Drain {
       for (;;) {
           try {
               switch (state) {
-              case 0: // Drain.java:20
+              case 0: // Drain.java:21
                   n = 0;
                   $it0 = items.iterator();
               case 1: // Drain.java:22
@@ -78,9 +78,9 @@ public class Drain_Kio extends demo.Drain {
               case 2: // Drain.java:23
                   n += result();
                   state = 1; continue $dispatch;
-              case 3: // Drain.java:35
+              case 3: // Drain.java:25
                   state = 4; continue $dispatch;
-              case 4: // Drain.java:25
+              case 4: // Drain.java:26
                   state = 5;
                   if (await(self.ops().ready(n))) return;
               case 5: // Drain.java:26
@@ -96,7 +96,7 @@ public class Drain_Kio extends demo.Drain {
                       }
                       throw t$;
                   }
-              case 7: // Drain.java:27
+              case 7: // Drain.java:28
                   state = 8;
                   if (await(self.ops().nop())) return;
               case 8: // Drain.java:28
@@ -104,7 +104,7 @@ public class Drain_Kio extends demo.Drain {
                       var _ = result();
                       self.log.append("not a number;");
                   }
-              case 9: // Drain.java:35
+              case 9: // Drain.java:31
                   if (!((tag instanceof String _))) {
                       state = 11; continue $dispatch;
                   }
@@ -112,11 +112,8 @@ public class Drain_Kio extends demo.Drain {
                   if (await(self.ops().ready(10))) return;
               case 10: // Drain.java:32
                   n += result();
-              case 11: // Drain.java:35
+              case 11: // Drain.java:34
                   { $ret = n; done(); return; }
-              case 12: // Drain.java:35
-                  done();
-                  return;
               default:
                   throw new java.lang.IllegalStateException("no state " + state);
               }
