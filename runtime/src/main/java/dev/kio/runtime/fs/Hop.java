@@ -1,5 +1,7 @@
 package dev.kio.runtime.fs;
 
+import java.util.concurrent.RejectedExecutionException;
+
 import dev.kio.runtime.worker.Frame;
 import dev.kio.runtime.worker.Worker;
 
@@ -46,8 +48,13 @@ abstract class Hop<T> extends Frame<T> {
                 failed = t;
             }
             state = HOME;
-            if (switchTo(home)) {
-                return;
+            try {
+                if (switchTo(home)) {
+                    return;
+                }
+            } catch (RejectedExecutionException homeStopping) {
+                abandon();
+                throw homeStopping;
             }
         }
         Throwable t = failed;
@@ -55,6 +62,18 @@ abstract class Hop<T> extends Frame<T> {
             throw t;
         }
         done();
+    }
+
+    /**
+     * Releases what {@link #work()} produced for a home worker that stopped before it could take
+     * it, so nothing (a descriptor) outlives the pool; by default nothing.
+     */
+    void abandon() {
+    }
+
+    @Override
+    protected final void rejected() {
+        abandon();
     }
 
     @Override

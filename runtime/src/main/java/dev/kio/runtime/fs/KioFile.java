@@ -11,6 +11,7 @@ import dev.kio.runtime.op.Op;
 import dev.kio.runtime.op.Ops;
 import dev.kio.runtime.ring.Opcode;
 import dev.kio.runtime.sys.Errno;
+import dev.kio.runtime.sys.Native;
 import dev.kio.runtime.worker.Worker;
 
 /**
@@ -214,6 +215,12 @@ public final class KioFile {
      */
     public Task<Void> close() {
         return FileTask.start(this, FileTask.CLOSE, 0, 0, 0);
+    }
+
+    /** Closes the descriptor of a file nobody got to hold (its opener's worker stopped); from any thread. */
+    void closeAbandoned() {
+        closed = true;
+        Native.close(fd);
     }
 
     /** Marks the file closed; on its worker, before the close op is submitted. */

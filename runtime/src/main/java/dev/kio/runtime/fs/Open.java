@@ -78,6 +78,14 @@ final class Open extends Hop<KioFile> {
     }
 
     @Override
+    void abandon() {
+        if (file != null) {
+            file.closeAbandoned();
+            file = null;
+        }
+    }
+
+    @Override
     protected KioFile value() {
         return file;
     }

@@ -371,8 +371,17 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
         }
     }
 
+    /**
+     * Called when this frame is failed without running again because the worker it was queued on
+     * stopped: the last chance to release what only its next step would have handed on (an fd
+     * opened for its awaiter). On whichever thread rejects it; by default nothing.
+     */
+    protected void rejected() {
+    }
+
     /** Ends a frame that never ran because its worker stopped; its awaiter learns why. */
     final void reject(Throwable why) {
+        rejected();
         failure = why;
         status = DONE;
         finish();
