@@ -95,10 +95,18 @@ public final class Report {
         Path summary = dir.resolve("summary.md");
         Files.writeString(summary, summary());
         written.add(summary);
+        // Network and file workloads differ by an order of magnitude and share few peers: one chart each.
+        List<String> network = workloads.stream().filter(this::isNetwork).toList();
+        List<String> files = workloads.stream().filter(w -> !isNetwork(w)).toList();
         written.add(save(barChart("Closed loop: requests/s (median of rounds)", "requests/s",
-                workloads.stream().filter(w -> !first(w).openLoop()).toList(), Run::rps), "rps"));
+                network.stream().filter(w -> !first(w).openLoop()).toList(), Run::rps), "rps"));
         written.add(save(barChart("Server CPU seconds per million requests (median of rounds)", "CPU s / M requests",
-                workloads, Run::cpuPerMillion), "cpu"));
+                network, Run::cpuPerMillion), "cpu"));
+        if (!files.isEmpty()) {
+            written.add(save(barChart("Files: reads/s (median of rounds)", "reads/s", files, Run::rps), "rps-files"));
+            written.add(save(barChart("Files: CPU seconds per million reads (median of rounds)", "CPU s / M reads",
+                    files, Run::cpuPerMillion), "cpu-files"));
+        }
         for (String w : workloads) {
             written.add(save(latencyChart(w), "latency-" + w));
         }
@@ -207,7 +215,7 @@ public final class Report {
                 .append("late: open-loop requests sent more than 1 ms after they were due. ")
                 .append("load CPU %: kio-load's own CPU over the window; near 100 the load generator, not the server, ")
                 .append("was the limit.\n\n")
-                .append("Charts: rps.png, cpu.png, latency-<workload>.png.\n");
+                .append("Charts: rps.png, cpu.png (network), rps-files.png, cpu-files.png (files, when run), latency-<workload>.png.\n");
         return md.toString();
     }
 
@@ -255,6 +263,11 @@ public final class Report {
 
     // ---- charts ----------------------------------------------------------------------------
 
+    private boolean isNetwork(String workload) {
+        String mode = first(workload).mode();
+        return mode.equals("echo") || mode.equals("http");
+    }
+
     private CategoryChart barChart(String title, String yTitle, List<String> ws, ToDoubleFunction<Run> figure) {
         CategoryChart chart = new CategoryChartBuilder().width(1000).height(560).title(title).yAxisTitle(yTitle).build();
         chart.getStyler().setXAxisLabelRotation(20);
@@ -265,11 +278,15 @@ public final class Report {
         }
         for (String p : peers) {
             List<Double> values = new ArrayList<>();
+            boolean measured = false;
             for (String w : ws) {
                 double v = median(w, p, figure);
+                measured |= !Double.isNaN(v);
                 values.add(Double.isNaN(v) ? 0.0 : v);
             }
-            chart.addSeries(p, ws, values);
+            if (measured) {
+                chart.addSeries(p, ws, values);
+            }
         }
         return chart;
     }
