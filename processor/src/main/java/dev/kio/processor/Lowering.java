@@ -590,7 +590,7 @@ final class Lowering {
         EndedScope scope = endedScope;
         endedScope = null;
         if (scope != null && scope.state() == cur && cur.code.length() == scope.to()) {
-            String inner = cur.code.substring(scope.from()).replaceAll("(?m)^(?=.)", "    ");
+            String inner = CodeLines.indent(cur.code.substring(scope.from()), "    ");
             cur.code.setLength(scope.from());
             cur.code.append("{\n").append(inner).append("}\n");
         }
@@ -611,19 +611,7 @@ final class Lowering {
 
     /** Shifts the continuation lines of copied source left by the column the statement started at. */
     private String reindent(String text, Tree at) {
-        long start = positions.getStartPosition(unit, at);
-        long column = lines.getColumnNumber(start) - 1;
-        StringBuilder b = new StringBuilder();
-        String[] parts = text.split("\n", -1);
-        for (int i = 0; i < parts.length; i++) {
-            String line = parts[i];
-            int cut = 0;
-            while (i > 0 && cut < column && cut < line.length() && line.charAt(cut) == ' ') {
-                cut++;
-            }
-            b.append(i > 0 ? "\n" : "").append(line.substring(cut));
-        }
-        return b.toString();
+        return CodeLines.dedent(text, (int) lines.getColumnNumber(positions.getStartPosition(unit, at)) - 1);
     }
 
     private void declaration(VariableTree v) {
@@ -1496,7 +1484,7 @@ final class Lowering {
         b.append("}");
         // Indented as if copied at the statement's column, which verbatim() takes off again.
         String pad = " ".repeat((int) lines.getColumnNumber(positions.getStartPosition(unit, t)) - 1 + 4);
-        return "{\n" + b.toString().replaceAll("(?m)^(?=.)", pad) + "\n" + pad.substring(4) + "}";
+        return "{\n" + CodeLines.indent(b.toString(), pad) + "\n" + pad.substring(4) + "}";
     }
 
     /**
