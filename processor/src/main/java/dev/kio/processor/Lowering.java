@@ -75,6 +75,8 @@ import javax.lang.model.type.TypeMirror;
  */
 final class Lowering {
     /** Brackets a state id in emitted text until states are numbered in emission order. */
+    /** The errors that say kio could not type something, which an unresolved name explains better. */
+    private static final Set<String> TYPING = Set.of("FlowOperandType", "FlowUnwritableType", "FlowAwaitType");
     private static final char OPEN = '\uE000';
     private static final char CLOSE = '\uE001';
     private static final Set<String> RESERVED = Set.of("state", "self");
@@ -516,6 +518,9 @@ final class Lowering {
     }
 
     private Unsupported unsupported(Tree at, String tag, String message) {
+        if (TYPING.contains(tag) && typer.unresolvedIn(at)) {
+            throw new Unresolved();
+        }
         return new Unsupported(Problem.at(at, unit, flow.element(), tag, message));
     }
 

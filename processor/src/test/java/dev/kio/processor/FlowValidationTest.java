@@ -2,6 +2,7 @@ package dev.kio.processor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.util.List;
@@ -573,5 +574,36 @@ class FlowValidationTest {
                         };
                     }
                 """));
+    }
+
+    /**
+     * Code javac rejects is javac's to report: kio neither adds its own error about what it could
+     * not type nor generates the handler.
+     */
+    @Test
+    void aFlowThatDoesNotCompileGetsOnlyJavacsErrors() {
+        List<String> errors = errors("""
+                    @Flow
+                    int callsAMissingMethod(Operation o) throws OpException {
+                        return await(o.sendFile(1));
+                    }
+
+                    @Flow
+                    int callsAMissingStatic() throws OpException {
+                        return 1 + await(Missing.op());
+                    }
+
+                    @Flow
+                    String keepsAnUnresolvedLocal() throws OpException {
+                        var s = missing();
+                        await(op());
+                        return s.toString();
+                    }
+                """);
+        assertEquals(3, errors.size(), String.join("\n", errors));
+        assertEquals(List.of(15, 20, 25), errors.stream().map(e -> Integer.parseInt(e.substring(0, e.indexOf(':')))).toList());
+        for (String e : errors) {
+            assertTrue(e.contains("cannot find symbol") && !e.contains("[Flow"), e);
+        }
     }
 }
