@@ -96,17 +96,19 @@ final class Typer {
         for (Map.Entry<Tree, FlowScan.Binding> e : scan.bindings.entrySet()) {
             if (e.getValue() instanceof FlowScan.Local l && l.decl() == decl) {
                 TypeMirror t = scopeTypes(e.getKey()).get(decl.getName().toString());
-                if (t != null) {
+                if (t != null && !erroneous(t)) {
                     return t;
                 }
             }
         }
         if (decl.getType() == null) {
             // A var local that is never read has no use site to take its type from: its initializer
-            // has it, and a loop variable is in scope in the loop's body.
+            // has it, and a loop variable is in scope in the loop's body. So has one javac could not
+            // type because its initializer starts a flow of a class generated in this round.
             TreePath p = pathOf(decl);
             if (p != null && p.getParentPath().getLeaf() instanceof EnhancedForLoopTree f) {
-                return scopeTypes(f.getStatement()).get(decl.getName().toString());
+                TypeMirror t = scopeTypes(f.getStatement()).get(decl.getName().toString());
+                return erroneous(t) ? null : t;
             }
             return decl.getInitializer() == null ? null : typeOf(decl.getInitializer());
         }
@@ -293,7 +295,7 @@ final class Typer {
         FlowScan.Binding b = scan.bindings.get(id);
         if (b instanceof FlowScan.Local l) {
             TypeMirror t = scopeTypes(id).get(l.decl().getName().toString());
-            return t != null ? t : (l.decl().getType() == null ? null : resolveTypeTree(l.decl().getType()));
+            return t != null && !erroneous(t) ? t : localType(l.decl());
         }
         if (b instanceof FlowScan.Member m && m.element().getKind() != ElementKind.METHOD) {
             return memberType(handler.asType(), m.element());
@@ -736,7 +738,7 @@ final class Typer {
             public Boolean visitIdentifier(IdentifierTree id, Void p) {
                 FlowScan.Binding b = scan.bindings.get(id);
                 if (b instanceof FlowScan.Local l) {
-                    return erroneous(scopeTypes(id).get(l.decl().getName().toString()));
+                    return erroneous(scopeTypes(id).get(l.decl().getName().toString())) && localType(l.decl()) == null;
                 }
                 String name = id.getName().toString();
                 return b == null && !name.equals("this") && !name.equals("super") && !named(name, false)

@@ -241,8 +241,9 @@ class FlowTaskTest {
                     public String callOther(int x) throws OpException {
                         var b = new B_Kio();
                         int first = await(B_Kio.twice(b, x));
+                        var again = A_Kio.plusOne(this, first);
                         await(Worker.current().ops().nop());
-                        return first + " " + b.calls + " " + await(A_Kio.plusOne(this, first));
+                        return first + " " + b.calls + " " + await(again);
                     }
 
                     @Flow
