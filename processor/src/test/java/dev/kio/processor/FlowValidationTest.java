@@ -606,4 +606,36 @@ class FlowValidationTest {
             assertTrue(e.contains("cannot find symbol") && !e.contains("[Flow"), e);
         }
     }
+
+    /** A starter that the other handler's generated class does not have stays javac's error, after that class exists. */
+    @Test
+    void aMissingStarterOfAHandlerGeneratedInTheSameCompilationGetsOnlyJavacsError() {
+        List<String> errors = errors(Map.of("demo.H", handler("""
+                    @Flow
+                    int callsAMissingStarter(B b) throws OpException {
+                        return await(B_Kio.thrice(b, 1));
+                    }
+                """), "demo.B", """
+                package demo;
+
+                import static dev.kio.Flows.await;
+
+                import dev.kio.Flow;
+                import dev.kio.IoHandler;
+                import dev.kio.Operation;
+                import dev.kio.OpException;
+
+                @IoHandler
+                public abstract class B {
+                    abstract Operation op();
+
+                    @Flow
+                    int twice(int x) throws OpException {
+                        return await(op()) + 2 * x;
+                    }
+                }
+                """), List.of("demo/B_Kio.java"));
+        assertEquals(1, errors.size(), String.join("\n", errors));
+        assertTrue(errors.get(0).startsWith("15: cannot find symbol") && errors.get(0).contains("thrice"), errors.get(0));
+    }
 }
