@@ -124,9 +124,11 @@ public final class KioProcessor extends AbstractProcessor {
         for (String name : deferred) {
             TypeElement type = processingEnv.getElementUtils().getTypeElement(name);
             if (round.processingOver()) {
-                // No round generated anything since: the names stay unresolved, and javac says why.
+                // No later round can resolve the names (nothing was generated, or errors ended processing):
+                // javac reports what is wrong.
                 processingEnv.getMessager().printMessage(Diagnostic.Kind.NOTE, "[FlowUnresolved] kio did not generate "
-                        + generatedName(type) + ": its flows use names that do not resolve", type);
+                        + generatedName(type) + ": its flows use names that were not resolved when annotation processing"
+                        + " ended; see javac's errors", type);
             } else {
                 handlerTypes.add(type);
             }

@@ -680,20 +680,21 @@ final class Typer {
         }
         String simple = id.getName().toString();
         String pkg = unit.getPackageName() == null ? "" : unit.getPackageName() + ".";
-        TypeElement same = generating.get(pkg + simple);
-        if (same != null) {
-            return same;
-        }
+        // Where Java looks for a simple name: single-type imports, the package, then on-demand imports.
+        List<String> candidates = new ArrayList<>();
+        List<String> onDemand = new ArrayList<>();
         for (ImportTree i : unit.getImports()) {
             if (!i.isStatic() && i.getQualifiedIdentifier() instanceof MemberSelectTree q) {
-                String imported = q.getIdentifier().contentEquals("*") ? q.getExpression() + "." + simple
-                        : q.getIdentifier().contentEquals(simple) ? q.toString() : null;
-                if (imported != null && generating.containsKey(imported)) {
-                    return generating.get(imported);
+                if (q.getIdentifier().contentEquals(simple)) {
+                    candidates.add(q.toString());
+                } else if (q.getIdentifier().contentEquals("*")) {
+                    onDemand.add(q.getExpression() + "." + simple);
                 }
             }
         }
-        return null;
+        candidates.add(pkg + simple);
+        candidates.addAll(onDemand);
+        return candidates.stream().map(generating::get).filter(java.util.Objects::nonNull).findFirst().orElse(null);
     }
 
     /**
