@@ -153,9 +153,12 @@ final class HandlerWriter {
             if (s.declaresLocals) {
                 b.append(in).append("    {\n");
             }
-            for (String line : body.split("\n", -1)) {
-                if (!line.isEmpty()) {
-                    b.append(inner).append(line).append('\n');
+            for (CodeLines.Line line : CodeLines.of(body)) {
+                // Empty lines go, except in a text block, where they are part of the string.
+                if (line.literal()) {
+                    b.append(line.text()).append('\n');
+                } else if (!line.text().isEmpty()) {
+                    b.append(inner).append(line.text()).append('\n');
                 }
             }
             if (s.declaresLocals) {

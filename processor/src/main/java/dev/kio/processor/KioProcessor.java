@@ -55,6 +55,8 @@ public final class KioProcessor extends AbstractProcessor {
     private Trees trees;
     private String unavailable;
     private boolean environmentReported;
+    /** Handlers whose flows use names not resolved yet, by qualified name: tried again next round. */
+    private final Set<String> deferred = new java.util.LinkedHashSet<>();
 
     @Override
     public SourceVersion getSupportedSourceVersion() {
@@ -113,14 +115,42 @@ public final class KioProcessor extends AbstractProcessor {
                 }
             }
         }
+        List<TypeElement> handlerTypes = new ArrayList<>();
         for (Element h : handlers) {
             if (h instanceof TypeElement type) {
-                List<Problem> own = new ArrayList<>();
-                String source = processHandler(type, own);
-                problems.addAll(own);
-                if (own.isEmpty() && source != null && !wrongRoots.contains(outermost(type))) {
-                    write(type, source, problems);
-                }
+                handlerTypes.add(type);
+            }
+        }
+        for (String name : deferred) {
+            TypeElement type = processingEnv.getElementUtils().getTypeElement(name);
+            if (round.processingOver()) {
+                // No later round can resolve the names (nothing was generated, or errors ended processing):
+                // javac reports what is wrong.
+                processingEnv.getMessager().printMessage(Diagnostic.Kind.NOTE, "[FlowUnresolved] kio did not generate "
+                        + generatedName(type) + ": its flows use names that were not resolved when annotation processing"
+                        + " ended; see javac's errors", type);
+            } else {
+                handlerTypes.add(type);
+            }
+        }
+        deferred.clear();
+        // The classes this round writes: a flow may start their flows before they exist.
+        Map<String, TypeElement> generating = new HashMap<>();
+        for (TypeElement type : handlerTypes) {
+            generating.put(qualifiedGeneratedName(type), type);
+        }
+        for (TypeElement type : handlerTypes) {
+            List<Problem> own = new ArrayList<>();
+            String source;
+            try {
+                source = processHandler(type, own, generating);
+            } catch (Unresolved u) {
+                deferred.add(type.getQualifiedName().toString());
+                continue;
+            }
+            problems.addAll(own);
+            if (own.isEmpty() && source != null && !wrongRoots.contains(outermost(type))) {
+                write(type, source, problems);
             }
         }
         for (Problem p : problems) {
@@ -152,12 +182,16 @@ public final class KioProcessor extends AbstractProcessor {
 
     private void write(TypeElement type, String source, List<Problem> problems) {
         String name = generatedName(type);
-        String pkg = processingEnv.getElementUtils().getPackageOf(type).getQualifiedName().toString();
-        try (Writer w = processingEnv.getFiler().createSourceFile(pkg.isEmpty() ? name : pkg + "." + name, type).openWriter()) {
+        try (Writer w = processingEnv.getFiler().createSourceFile(qualifiedGeneratedName(type), type).openWriter()) {
             w.write(source);
         } catch (IOException e) {
             problems.add(Problem.on(type, "KioWrite", "cannot write " + name + ": " + e.getMessage()));
         }
+    }
+
+    private String qualifiedGeneratedName(TypeElement type) {
+        String pkg = processingEnv.getElementUtils().getPackageOf(type).getQualifiedName().toString();
+        return pkg.isEmpty() ? generatedName(type) : pkg + "." + generatedName(type);
     }
 
     static String generatedName(TypeElement type) {
@@ -169,7 +203,7 @@ public final class KioProcessor extends AbstractProcessor {
     }
 
     /** Checks the class and its flows, then lowers each flow; null when something is wrong (see {@code problems}). */
-    private String processHandler(TypeElement type, List<Problem> problems) {
+    private String processHandler(TypeElement type, List<Problem> problems, Map<String, TypeElement> generating) {
         checkHandlerClass(type, problems);
         TreePath typePath = trees.getPath(type);
         if (typePath == null) {
@@ -208,7 +242,7 @@ public final class KioProcessor extends AbstractProcessor {
         for (FlowMethod f : flows) {
             FlowScan scan = scans.get(f);
             Typer typer = new Typer(trees, processingEnv.getElementUtils(), processingEnv.getTypeUtils(), unit, type,
-                    trees.getPath(f.element()), scan);
+                    trees.getPath(f.element()), scan, generating);
             checkUnawaited(f, scan, typer, unit, problems);
             Map<FlowMethod, String> embedded = new LinkedHashMap<>();
             for (FlowMethod callee : scan.flowCalls.values()) {

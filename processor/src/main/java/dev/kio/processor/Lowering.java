@@ -75,6 +75,8 @@ import javax.lang.model.type.TypeMirror;
  */
 final class Lowering {
     /** Brackets a state id in emitted text until states are numbered in emission order. */
+    /** The errors that say kio could not type something, which an unresolved name explains better. */
+    private static final Set<String> TYPING = Set.of("FlowOperandType", "FlowUnwritableType", "FlowAwaitType");
     private static final char OPEN = '\uE000';
     private static final char CLOSE = '\uE001';
     private static final Set<String> RESERVED = Set.of("state", "self");
@@ -516,6 +518,9 @@ final class Lowering {
     }
 
     private Unsupported unsupported(Tree at, String tag, String message) {
+        if (TYPING.contains(tag) && typer.unresolvedIn(at)) {
+            throw new Unresolved();
+        }
         return new Unsupported(Problem.at(at, unit, flow.element(), tag, message));
     }
 
@@ -590,7 +595,7 @@ final class Lowering {
         EndedScope scope = endedScope;
         endedScope = null;
         if (scope != null && scope.state() == cur && cur.code.length() == scope.to()) {
-            String inner = cur.code.substring(scope.from()).replaceAll("(?m)^(?=.)", "    ");
+            String inner = CodeLines.indent(cur.code.substring(scope.from()), "    ");
             cur.code.setLength(scope.from());
             cur.code.append("{\n").append(inner).append("}\n");
         }
@@ -611,19 +616,7 @@ final class Lowering {
 
     /** Shifts the continuation lines of copied source left by the column the statement started at. */
     private String reindent(String text, Tree at) {
-        long start = positions.getStartPosition(unit, at);
-        long column = lines.getColumnNumber(start) - 1;
-        StringBuilder b = new StringBuilder();
-        String[] parts = text.split("\n", -1);
-        for (int i = 0; i < parts.length; i++) {
-            String line = parts[i];
-            int cut = 0;
-            while (i > 0 && cut < column && cut < line.length() && line.charAt(cut) == ' ') {
-                cut++;
-            }
-            b.append(i > 0 ? "\n" : "").append(line.substring(cut));
-        }
-        return b.toString();
+        return CodeLines.dedent(text, (int) lines.getColumnNumber(positions.getStartPosition(unit, at)) - 1);
     }
 
     private void declaration(VariableTree v) {
@@ -1496,7 +1489,7 @@ final class Lowering {
         b.append("}");
         // Indented as if copied at the statement's column, which verbatim() takes off again.
         String pad = " ".repeat((int) lines.getColumnNumber(positions.getStartPosition(unit, t)) - 1 + 4);
-        return "{\n" + b.toString().replaceAll("(?m)^(?=.)", pad) + "\n" + pad.substring(4) + "}";
+        return "{\n" + CodeLines.indent(b.toString(), pad) + "\n" + pad.substring(4) + "}";
     }
 
     /**

@@ -67,11 +67,13 @@ final class Typer {
     private final FlowScan scan;
     private final TypeMirror operation;
     private final TypeElement task;
+    /** The handlers of this round by the qualified name of the class kio generates for each, which does not exist yet. */
+    private final Map<String, TypeElement> generating;
     private final Map<Tree, TreePath> pathCache = new IdentityHashMap<>();
     private final Map<Tree, Map<String, TypeMirror>> scopeCache = new IdentityHashMap<>();
 
     Typer(Trees trees, Elements elements, Types types, CompilationUnitTree unit, TypeElement handler,
-            TreePath method, FlowScan scan) {
+            TreePath method, FlowScan scan, Map<String, TypeElement> generating) {
         this.trees = trees;
         this.elements = elements;
         this.types = types;
@@ -79,6 +81,7 @@ final class Typer {
         this.handler = handler;
         this.method = method;
         this.scan = scan;
+        this.generating = generating;
         TypeElement op = elements.getTypeElement("dev.kio.Operation");
         this.operation = op == null ? null : op.asType();
         this.task = elements.getTypeElement("dev.kio.Task");
@@ -93,17 +96,19 @@ final class Typer {
         for (Map.Entry<Tree, FlowScan.Binding> e : scan.bindings.entrySet()) {
             if (e.getValue() instanceof FlowScan.Local l && l.decl() == decl) {
                 TypeMirror t = scopeTypes(e.getKey()).get(decl.getName().toString());
-                if (t != null) {
+                if (t != null && !erroneous(t)) {
                     return t;
                 }
             }
         }
         if (decl.getType() == null) {
             // A var local that is never read has no use site to take its type from: its initializer
-            // has it, and a loop variable is in scope in the loop's body.
+            // has it, and a loop variable is in scope in the loop's body. So has one javac could not
+            // type because its initializer starts a flow of a class generated in this round.
             TreePath p = pathOf(decl);
             if (p != null && p.getParentPath().getLeaf() instanceof EnhancedForLoopTree f) {
-                return scopeTypes(f.getStatement()).get(decl.getName().toString());
+                TypeMirror t = scopeTypes(f.getStatement()).get(decl.getName().toString());
+                return erroneous(t) ? null : t;
             }
             return decl.getInitializer() == null ? null : typeOf(decl.getInitializer());
         }
@@ -230,8 +235,13 @@ final class Typer {
         return elements.getTypeElement("java.lang.String").asType();
     }
 
-    /** The static type of {@code e}, or null when this small attribution cannot tell. */
+    /** The static type of {@code e}, or null when this small attribution cannot tell (or javac could not either). */
     TypeMirror typeOf(ExpressionTree e) {
+        TypeMirror t = attribute(e);
+        return erroneous(t) ? null : t;
+    }
+
+    private TypeMirror attribute(ExpressionTree e) {
         return switch (e) {
             case ParenthesizedTree p -> typeOf(p.getExpression());
             case LiteralTree l -> literal(l);
@@ -285,7 +295,7 @@ final class Typer {
         FlowScan.Binding b = scan.bindings.get(id);
         if (b instanceof FlowScan.Local l) {
             TypeMirror t = scopeTypes(id).get(l.decl().getName().toString());
-            return t != null ? t : (l.decl().getType() == null ? null : resolveTypeTree(l.decl().getType()));
+            return t != null && !erroneous(t) ? t : localType(l.decl());
         }
         if (b instanceof FlowScan.Member m && m.element().getKind() != ElementKind.METHOD) {
             return memberType(handler.asType(), m.element());
@@ -361,7 +371,8 @@ final class Typer {
             if (recv == null) {
                 TypeElement type = resolveTypeName(ms.getExpression());
                 if (type == null) {
-                    return null;
+                    TypeElement pending = generatedFor(ms.getExpression());
+                    return pending == null ? null : starterType(pending, name, mi.getArguments().size());
                 }
                 recv = type.asType();
             }
@@ -640,5 +651,198 @@ final class Typer {
             }
         }
         return null;
+    }
+
+    /** Whether {@code t} is or mentions a type javac could not resolve. */
+    static boolean erroneous(TypeMirror t) {
+        if (t == null) {
+            return false;
+        }
+        return switch (t.getKind()) {
+            case ERROR -> true;
+            case ARRAY -> erroneous(((ArrayType) t).getComponentType());
+            case DECLARED -> ((DeclaredType) t).getTypeArguments().stream().anyMatch(Typer::erroneous);
+            case WILDCARD -> erroneous(((WildcardType) t).getExtendsBound()) || erroneous(((WildcardType) t).getSuperBound());
+            default -> false;
+        };
+    }
+
+    /**
+     * The handler whose generated class {@code name} denotes, when that class is still to be
+     * written in this round (a handler's {@code _Kio}, its own or another's), or null.
+     */
+    private TypeElement generatedFor(ExpressionTree name) {
+        if (name instanceof MemberSelectTree) {
+            return generating.get(name.toString());
+        }
+        if (!(name instanceof IdentifierTree id) || scan.bindings.containsKey(id)) {
+            return null;
+        }
+        String simple = id.getName().toString();
+        String pkg = unit.getPackageName() == null ? "" : unit.getPackageName() + ".";
+        // Where Java looks for a simple name: single-type imports, the package, then on-demand imports.
+        List<String> candidates = new ArrayList<>();
+        List<String> onDemand = new ArrayList<>();
+        for (ImportTree i : unit.getImports()) {
+            if (!i.isStatic() && i.getQualifiedIdentifier() instanceof MemberSelectTree q) {
+                if (q.getIdentifier().contentEquals(simple)) {
+                    candidates.add(q.toString());
+                } else if (q.getIdentifier().contentEquals("*")) {
+                    onDemand.add(q.getExpression() + "." + simple);
+                }
+            }
+        }
+        candidates.add(pkg + simple);
+        candidates.addAll(onDemand);
+        return candidates.stream().map(generating::get).filter(java.util.Objects::nonNull).findFirst().orElse(null);
+    }
+
+    /**
+     * The type of a call to the static starter {@code name} of {@code handler}'s generated class:
+     * one per flow, taking the handler and the flow's arguments, giving a {@code Task} of its result.
+     */
+    private TypeMirror starterType(TypeElement handler, String name, int args) {
+        TypeMirror found = null;
+        for (ExecutableElement m : javax.lang.model.util.ElementFilter.methodsIn(handler.getEnclosedElements())) {
+            if (m.getAnnotation(dev.kio.Flow.class) != null && m.getSimpleName().contentEquals(name)
+                    && m.getParameters().size() + 1 == args) {
+                if (found != null || task == null) {
+                    return null;
+                }
+                TypeMirror r = m.getReturnType();
+                found = types.getDeclaredType(task, r.getKind() == TypeKind.VOID
+                        ? elements.getTypeElement("java.lang.Void").asType() : boxed(r));
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Whether {@code at} uses a name javac has not resolved: a local of an erroneous type, a
+     * method the receiver's type does not have, a name that is no local, member, import, type or
+     * package. javac reports such code itself, or it names a class generated later (another
+     * round resolves it); either way kio's own error about it would mislead.
+     */
+    boolean unresolvedIn(Tree at) {
+        return Boolean.TRUE.equals(new com.sun.source.util.TreeScanner<Boolean, Void>() {
+            @Override
+            public Boolean reduce(Boolean a, Boolean b) {
+                return Boolean.TRUE.equals(a) || Boolean.TRUE.equals(b);
+            }
+
+            @Override
+            public Boolean visitVariable(VariableTree v, Void p) {
+                return erroneous(localType(v)) || reduce(scan(v.getType(), p), scan(v.getInitializer(), p));
+            }
+
+            @Override
+            public Boolean visitIdentifier(IdentifierTree id, Void p) {
+                FlowScan.Binding b = scan.bindings.get(id);
+                if (b instanceof FlowScan.Local l) {
+                    return erroneous(scopeTypes(id).get(l.decl().getName().toString())) && localType(l.decl()) == null;
+                }
+                String name = id.getName().toString();
+                return b == null && !name.equals("this") && !name.equals("super") && !named(name, false)
+                        && resolveTypeName(id) == null;
+            }
+
+            @Override
+            public Boolean visitMemberSelect(MemberSelectTree ms, Void p) {
+                if (erroneous(attribute(ms.getExpression()))) {
+                    return true;
+                }
+                // A qualified name may start with a package: it resolves if some prefix of it does.
+                ExpressionTree first = ms;
+                List<String> prefixes = new ArrayList<>();
+                while (first instanceof MemberSelectTree q) {
+                    prefixes.add(q.toString());
+                    first = q.getExpression();
+                }
+                if (first instanceof IdentifierTree id && !scan.bindings.containsKey(id)) {
+                    return !named(id.getName().toString(), false) && resolveTypeName(id) == null
+                            && prefixes.stream().noneMatch(n -> elements.getPackageElement(n) != null
+                                    || elements.getTypeElement(n) != null);
+                }
+                return scan(ms.getExpression(), p);
+            }
+
+            @Override
+            public Boolean visitMethodInvocation(MethodInvocationTree mi, Void p) {
+                boolean args = Boolean.TRUE.equals(scan(mi.getArguments(), p));
+                if (args || scan.awaits.contains(mi) || scan.flowCalls.containsKey(mi)) {
+                    return args;
+                }
+                if (mi.getMethodSelect() instanceof IdentifierTree id) {
+                    return !(scan.bindings.get(id) instanceof FlowScan.Member) && !named(id.getName().toString(), true);
+                }
+                if (!(mi.getMethodSelect() instanceof MemberSelectTree ms)) {
+                    return scan(mi.getMethodSelect(), p);
+                }
+                TypeMirror recv = attribute(ms.getExpression());
+                if (recv == null) {
+                    TypeElement type = resolveTypeName(ms.getExpression());
+                    recv = type == null ? null : type.asType();
+                }
+                if (erroneous(recv)) {
+                    return true;
+                }
+                if (recv instanceof DeclaredType dt) {
+                    // An interface has Object's methods too, which its members do not list.
+                    return java.util.stream.Stream.of((TypeElement) dt.asElement(), elements.getTypeElement("java.lang.Object"))
+                            .flatMap(t -> elements.getAllMembers(t).stream()).noneMatch(m ->
+                                    m.getKind() == ElementKind.METHOD && m.getSimpleName().contentEquals(ms.getIdentifier()));
+                }
+                return recv == null && scan(ms.getExpression(), p);
+            }
+
+            @Override
+            public Boolean visitNewClass(NewClassTree n, Void p) {
+                return reduce(scan(n.getIdentifier(), p), scan(n.getArguments(), p));
+            }
+
+            @Override
+            public Boolean visitCase(com.sun.source.tree.CaseTree c, Void p) {
+                // Labels name enum constants, which no scope here resolves.
+                return reduce(scan(c.getGuard(), p), c.getBody() != null ? scan(c.getBody(), p) : scan(c.getStatements(), p));
+            }
+
+            @Override
+            public Boolean visitLambdaExpression(com.sun.source.tree.LambdaExpressionTree l, Void p) {
+                return false;
+            }
+
+            @Override
+            public Boolean visitClass(com.sun.source.tree.ClassTree c, Void p) {
+                return false;
+            }
+        }.scan(at, null));
+    }
+
+    /**
+     * Whether {@code name} is a member (a method, or else a field) of the handler or a class
+     * around it, or statically imported.
+     */
+    private boolean named(String name, boolean method) {
+        ElementKind kind = method ? ElementKind.METHOD : ElementKind.FIELD;
+        for (TypeElement t = handler; t != null; t = t.getEnclosingElement() instanceof TypeElement te ? te : null) {
+            if (elements.getAllMembers(t).stream().anyMatch(m -> (m.getKind() == kind
+                    || !method && m.getKind() == ElementKind.ENUM_CONSTANT) && m.getSimpleName().contentEquals(name))) {
+                return true;
+            }
+        }
+        for (ImportTree i : unit.getImports()) {
+            if (i.isStatic() && i.getQualifiedIdentifier() instanceof MemberSelectTree q) {
+                if (q.getIdentifier().contentEquals(name)) {
+                    return true;
+                }
+                if (q.getIdentifier().contentEquals("*")) {
+                    TypeElement from = elements.getTypeElement(q.getExpression().toString());
+                    if (from == null || elements.getAllMembers(from).stream().anyMatch(m -> m.getSimpleName().contentEquals(name))) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 }

@@ -673,4 +673,42 @@ class FlowBehaviourTest {
         assertEquals(new Outcome(3311, null, "0;1;0;10;100;200;1000;2000;"),
                 h.runBothWays(worker, "siblingLoopsAndCatchesReuseNames", 2));
     }
+
+    /**
+     * Text blocks in copied code keep their content: an empty line, and lines indented less than
+     * the statement they are in, which shifting lines to the generated code's indentation would change.
+     */
+    @Test
+    void textBlocksInCopiedCodeKeepTheirContentAcrossAwaits() throws Exception {
+        Outcome o = handler("""
+                    @Flow
+                    String textBlocks(int n) throws OpException {
+                        log.append(\"""
+                      less than the statement
+
+                            more
+                    \""");
+                        String kept = \"""
+                  a
+
+                      b
+                  \""";
+                        await(ops().nop());
+                        if (n > 0) {
+                            log.append(\"""
+                  c
+
+                        d
+                  \""").append(kept);
+                            await(ops().nop());
+                        }
+                        return kept + await(ops().nop()) + \"""
+                     e
+
+                  f\""";
+                    }
+                """).runBothWays(worker, "textBlocks", 1);
+        assertEquals("a\n\n    b\n0   e\n\nf", o.value());
+        assertEquals("  less than the statement\n\n        more\nc\n\n      d\na\n\n    b\n", o.log());
+    }
 }

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import dev.kio.Task;
 import dev.kio.processor.FlowHarness.Handler;
 import dev.kio.processor.FlowHarness.Outcome;
+import dev.kio.runtime.worker.DirectMode;
 import dev.kio.runtime.worker.Frame;
 import dev.kio.runtime.worker.IoPool;
 import dev.kio.runtime.worker.Worker;
@@ -216,5 +217,65 @@ class FlowTaskTest {
         // two children that finish inside their await never let it.
         assertEquals(sum + " with 0 other task(s) run meanwhile", h.runBothWays(worker, "inline", 10_000, false).value());
         assertEquals(sum + " with 1 other task(s) run meanwhile", h.runBothWays(worker, "inline", 10_000, true).value());
+    }
+
+    /**
+     * Handlers compiled together await each other's starters, and their own: {@code B_Kio} and
+     * {@code A_Kio} do not exist yet when the processor first reads {@code A}.
+     */
+    @Test
+    void aFlowAwaitsStartersOfHandlersGeneratedInTheSameCompilation() throws Throwable {
+        Compiled c = Compiled.compile(java.util.Map.of("demo.A", """
+                package demo;
+
+                import static dev.kio.Flows.await;
+
+                import dev.kio.Flow;
+                import dev.kio.IoHandler;
+                import dev.kio.OpException;
+                import dev.kio.runtime.worker.Worker;
+
+                @IoHandler
+                public abstract class A {
+                    @Flow
+                    public String callOther(int x) throws OpException {
+                        var b = new B_Kio();
+                        int first = await(B_Kio.twice(b, x));
+                        var again = A_Kio.plusOne(this, first);
+                        await(Worker.current().ops().nop());
+                        return first + " " + b.calls + " " + await(again);
+                    }
+
+                    @Flow
+                    int plusOne(int x) throws OpException {
+                        return await(Worker.current().ops().nop()) + x + 1;
+                    }
+                }
+                """, "demo.B", """
+                package demo;
+
+                import static dev.kio.Flows.await;
+
+                import dev.kio.Flow;
+                import dev.kio.IoHandler;
+                import dev.kio.OpException;
+                import dev.kio.runtime.worker.Worker;
+
+                @IoHandler
+                public abstract class B {
+                    public int calls;
+
+                    @Flow
+                    public int twice(int x) throws OpException {
+                        calls++;
+                        return await(Worker.current().ops().nop()) + 2 * x;
+                    }
+                }
+                """)).assertSuccess();
+        LoadedHandler a = new LoadedHandler(c, "demo.A");
+        assertEquals("42 1 43", worker.syncWait(a.start("callOther", a.newHandler(), 21)));
+        try (DirectMode _ = DirectMode.open()) {
+            assertEquals("42 1 43", a.callDirect("callOther", a.newHandler(), 21));
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.kio.processor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.util.List;
@@ -573,5 +574,68 @@ class FlowValidationTest {
                         };
                     }
                 """));
+    }
+
+    /**
+     * Code javac rejects is javac's to report: kio neither adds its own error about what it could
+     * not type nor generates the handler.
+     */
+    @Test
+    void aFlowThatDoesNotCompileGetsOnlyJavacsErrors() {
+        List<String> errors = errors("""
+                    @Flow
+                    int callsAMissingMethod(Operation o) throws OpException {
+                        return await(o.sendFile(1));
+                    }
+
+                    @Flow
+                    int callsAMissingStatic() throws OpException {
+                        return 1 + await(Missing.op());
+                    }
+
+                    @Flow
+                    String keepsAnUnresolvedLocal() throws OpException {
+                        var s = missing();
+                        await(op());
+                        return s.toString();
+                    }
+                """);
+        assertEquals(3, errors.size(), String.join("\n", errors));
+        assertEquals(List.of(15, 20, 25), errors.stream().map(e -> Integer.parseInt(e.substring(0, e.indexOf(':')))).toList());
+        for (String e : errors) {
+            assertTrue(e.contains("cannot find symbol") && !e.contains("[Flow"), e);
+        }
+    }
+
+    /** A starter that the other handler's generated class does not have stays javac's error, after that class exists. */
+    @Test
+    void aMissingStarterOfAHandlerGeneratedInTheSameCompilationGetsOnlyJavacsError() {
+        List<String> errors = errors(Map.of("demo.H", handler("""
+                    @Flow
+                    int callsAMissingStarter(B b) throws OpException {
+                        return await(B_Kio.thrice(b, 1));
+                    }
+                """), "demo.B", """
+                package demo;
+
+                import static dev.kio.Flows.await;
+
+                import dev.kio.Flow;
+                import dev.kio.IoHandler;
+                import dev.kio.Operation;
+                import dev.kio.OpException;
+
+                @IoHandler
+                public abstract class B {
+                    abstract Operation op();
+
+                    @Flow
+                    int twice(int x) throws OpException {
+                        return await(op()) + 2 * x;
+                    }
+                }
+                """), List.of("demo/B_Kio.java"));
+        assertEquals(1, errors.size(), String.join("\n", errors));
+        assertTrue(errors.get(0).startsWith("15: cannot find symbol") && errors.get(0).contains("thrice"), errors.get(0));
     }
 }
