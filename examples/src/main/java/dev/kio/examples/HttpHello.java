@@ -40,9 +40,9 @@ import dev.kio.runtime.worker.Worker;
  * after a request asking for it ({@code Connection: close}, HTTP/1.0 without keep-alive), and one
  * that neither sends a byte nor takes one for {@link Settings#idleTimeout()} (up to a quarter more):
  * each worker's {@link IdleSweep} cancels the receives and sends that waited that long, with one
- * timer for all its sessions rather than a link timeout per op, and no timer thread. After warm-up a request costs
- * no allocation: the buffers are the worker's, one parser per worker serves its sessions in turn,
- * and the responses are constants copied into the send buffer.
+ * timer for all its sessions rather than a link timeout per op, and no timer thread. After warm-up
+ * a request costs no allocation: the buffers are the worker's, one parser per worker serves its
+ * sessions in turn, and the responses are constants copied into the send buffer.
  *
  * <p>As a program ({@code KIO_DEMO_MAIN=dev.kio.examples.HttpHello scripts/demo --port 8080}):
  * {@code [--host 127.0.0.1] [--port 8080] [--workers N] [--seconds S] [--idle-timeout S]
@@ -72,7 +72,8 @@ public abstract class HttpHello implements AutoCloseable {
     /**
      * How the server treats its clients.
      *
-     * @param idleTimeout  how long a receive or a send may wait before the connection is closed
+     * @param idleTimeout  how long a receive or a send may wait before the connection is closed (up to a
+     *                     quarter more: the {@link IdleSweep}'s precision)
      * @param maxHeadBytes the longest request head accepted; a worker buffer's size caps it
      * @param maxHeaders   the most header fields a request may have
      */

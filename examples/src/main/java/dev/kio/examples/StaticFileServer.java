@@ -288,6 +288,7 @@ public abstract class StaticFileServer implements AutoCloseable {
                 }
             }
         } catch (OpTimedOutException slowBody) {
+            // Only a body's overall timeout ends in one: receives and sends are the sweep's.
             mine.timedOut++;
         } catch (Exception e) {
             // A task's exception is rethrown as is: sendFile's EOFException (the file shrank) comes
@@ -391,7 +392,8 @@ public abstract class StaticFileServer implements AutoCloseable {
     void flush(Conn conn, Buffer out, Exchange x) throws OpException {
         int sent = 0;
         while (sent < x.outLength) {
-            sent += await(sweeps[conn.worker().index()].watch(x.idleSlot, conn.send(out, sent, x.outLength - sent)));
+            sent += await(sweeps[conn.worker().index()].watch(x.idleSlot,
+                    conn.send(out, sent, x.outLength - sent)));
         }
         x.outLength = 0;
     }
