@@ -15,9 +15,9 @@ import java.util.concurrent.TimeUnit;
 import dev.kio.Flow;
 import dev.kio.IoHandler;
 import dev.kio.OpException;
-import dev.kio.OpTimedOutException;
 import dev.kio.runtime.buf.Buffer;
 import dev.kio.runtime.net.Conn;
+import dev.kio.runtime.net.IdleSweep;
 import dev.kio.runtime.net.SocketOptions;
 import dev.kio.runtime.net.TcpServer;
 import dev.kio.runtime.sys.Errno;
@@ -38,10 +38,11 @@ import dev.kio.runtime.worker.Worker;
  * after the responses to the requests before it, and the connection is closed ({@link Lingering
  * lingering}, so the response is not lost to a reset). So is a connection
  * after a request asking for it ({@code Connection: close}, HTTP/1.0 without keep-alive), and one
- * that neither sends a byte nor takes one for {@link Settings#idleTimeout()}: every receive and
- * send carries it as a link timeout, so no timer thread is involved. After warm-up a request costs
- * no allocation: the buffers are the worker's, one parser per worker serves its sessions in turn,
- * and the responses are constants copied into the send buffer.
+ * that neither sends a byte nor takes one for {@link Settings#idleTimeout()} (up to a quarter more):
+ * each worker's {@link IdleSweep} cancels the receives and sends that waited that long, with one
+ * timer for all its sessions rather than a link timeout per op, and no timer thread. After warm-up
+ * a request costs no allocation: the buffers are the worker's, one parser per worker serves its
+ * sessions in turn, and the responses are constants copied into the send buffer.
  *
  * <p>As a program ({@code KIO_DEMO_MAIN=dev.kio.examples.HttpHello scripts/demo --port 8080}):
  * {@code [--host 127.0.0.1] [--port 8080] [--workers N] [--seconds S] [--idle-timeout S]
@@ -71,7 +72,8 @@ public abstract class HttpHello implements AutoCloseable {
     /**
      * How the server treats its clients.
      *
-     * @param idleTimeout  how long a receive or a send may wait before the connection is closed
+     * @param idleTimeout  how long a receive or a send may wait before the connection is closed (up to a
+     *                     quarter more: the {@link IdleSweep}'s precision)
      * @param maxHeadBytes the longest request head accepted; a worker buffer's size caps it
      * @param maxHeaders   the most header fields a request may have
      */
@@ -142,8 +144,9 @@ public abstract class HttpHello implements AutoCloseable {
     }
 
     final Settings settings;
-    final long idleNanos;
     final Lingering lingering;
+    /** Per worker: the idle timeouts of its sessions, one timer for all of them. */
+    final IdleSweep[] sweeps;
     final WorkerStats[] stats;
     final HttpRequestParser[] parsers;
     final Semaphore ended = new Semaphore(0);
@@ -151,12 +154,13 @@ public abstract class HttpHello implements AutoCloseable {
 
     protected HttpHello(int workers, Settings settings) {
         this.settings = settings;
-        idleNanos = settings.idleTimeout().toNanos();
         lingering = Lingering.upTo(settings.idleTimeout());
+        sweeps = new IdleSweep[workers];
         stats = new WorkerStats[workers];
         parsers = new HttpRequestParser[workers];
         for (int i = 0; i < workers; i++) {
             stats[i] = new WorkerStats();
+            sweeps[i] = new IdleSweep(settings.idleTimeout());
             parsers[i] = new HttpRequestParser(settings.maxHeaders());
         }
     }
@@ -193,12 +197,14 @@ public abstract class HttpHello implements AutoCloseable {
         Buffer out = Worker.current().buffers().acquire();
         Pipeline pipeline = new Pipeline(parsers[w], in.segment(), out.segment(),
                 Math.min(settings.maxHeadBytes(), in.capacity()), mine);
+        IdleSweep idle = sweeps[w];
+        int slot = idle.register();
         try {
             while (true) {
                 boolean outFull = pipeline.answer();
                 int sent = 0;
                 while (sent < pipeline.outLength) {
-                    sent += await(conn.send(out, sent, pipeline.outLength - sent).timeout(idleNanos));
+                    sent += await(idle.watch(slot, conn.send(out, sent, pipeline.outLength - sent)));
                 }
                 if (pipeline.closing) {
                     await(lingering.on(conn, in));
@@ -206,25 +212,25 @@ public abstract class HttpHello implements AutoCloseable {
                 }
                 if (!outFull) {
                     int buffered = pipeline.requests.buffered();
-                    int n = await(conn.recv(in, buffered, in.capacity() - buffered)
-                            .timeout(idleNanos));
+                    int n = await(idle.watch(slot, conn.recv(in, buffered, in.capacity() - buffered)));
                     if (n == 0) {
                         return;
                     }
                     pipeline.requests.received(n);
                 }
             }
-        } catch (OpTimedOutException idle) {
-            // An idle connection, not one lingering: Lingering keeps its own timeouts.
-            mine.timedOut++;
         } catch (OpException e) {
-            if (e.errno() == Errno.ECONNRESET || e.errno() == Errno.EPIPE) {
+            if (idle.expired(slot)) {
+                // An idle connection, not one lingering: Lingering keeps its own timeouts.
+                mine.timedOut++;
+            } else if (e.errno() == Errno.ECONNRESET || e.errno() == Errno.EPIPE) {
                 mine.reset++;
             } else {
                 mine.failed++;
                 mine.lastFailure = e.getMessage();
             }
         } finally {
+            idle.unregister(slot);
             in.release();
             out.release();
             await(conn.close());

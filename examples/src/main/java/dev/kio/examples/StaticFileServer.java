@@ -28,6 +28,7 @@ import dev.kio.runtime.fs.FileStat;
 import dev.kio.runtime.fs.KioFile;
 import dev.kio.runtime.fs.OpenFlags;
 import dev.kio.runtime.net.Conn;
+import dev.kio.runtime.net.IdleSweep;
 import dev.kio.runtime.net.SocketOptions;
 import dev.kio.runtime.net.TcpServer;
 import dev.kio.runtime.sys.Errno;
@@ -189,6 +190,8 @@ public abstract class StaticFileServer implements AutoCloseable {
 
     final long idleNanos;
     final Lingering lingering;
+    /** Per worker: the idle timeouts of its sessions' receives and sends, one timer for all of them. */
+    final IdleSweep[] sweeps;
     final WorkerStats[] stats;
     final HttpRequestParser[] parsers;
     final Semaphore ended = new Semaphore(0);
@@ -201,10 +204,12 @@ public abstract class StaticFileServer implements AutoCloseable {
         this.settings = settings;
         idleNanos = settings.idleTimeout().toNanos();
         lingering = Lingering.upTo(settings.idleTimeout());
+        sweeps = new IdleSweep[pool.size()];
         stats = new WorkerStats[pool.size()];
         parsers = new HttpRequestParser[pool.size()];
         for (int i = 0; i < pool.size(); i++) {
             stats[i] = new WorkerStats();
+            sweeps[i] = new IdleSweep(settings.idleTimeout());
             parsers[i] = new HttpRequestParser(settings.maxHeaders());
         }
     }
@@ -253,6 +258,8 @@ public abstract class StaticFileServer implements AutoCloseable {
         RequestCursor requests = new RequestCursor(parser, in.segment(), Math.min(settings.maxHeadBytes(),
                 in.capacity()));
         Exchange x = new Exchange(out.segment());
+        IdleSweep idle = sweeps[w];
+        x.idleSlot = idle.register();
         try {
             while (true) {
                 int next = requests.next();
@@ -267,7 +274,7 @@ public abstract class StaticFileServer implements AutoCloseable {
                     flush(conn, out, x);
                     requests.compact();
                     int buffered = requests.buffered();
-                    int n = await(conn.recv(in, buffered, in.capacity() - buffered).timeout(idleNanos));
+                    int n = await(idle.watch(x.idleSlot, conn.recv(in, buffered, in.capacity() - buffered)));
                     if (n == 0) {
                         return;
                     }
@@ -280,7 +287,8 @@ public abstract class StaticFileServer implements AutoCloseable {
                     return;
                 }
             }
-        } catch (OpTimedOutException idle) {
+        } catch (OpTimedOutException slowBody) {
+            // Only a body's overall timeout ends in one: receives and sends are the sweep's.
             mine.timedOut++;
         } catch (Exception e) {
             // A task's exception is rethrown as is: sendFile's EOFException (the file shrank) comes
@@ -288,8 +296,13 @@ public abstract class StaticFileServer implements AutoCloseable {
             if (!(e instanceof IOException)) {
                 throw e;
             }
-            mine.ended((IOException) e);
+            if (idle.expired(x.idleSlot)) {
+                mine.timedOut++;
+            } else {
+                mine.ended((IOException) e);
+            }
         } finally {
+            idle.unregister(x.idleSlot);
             in.release();
             out.release();
             await(conn.close());
@@ -379,7 +392,8 @@ public abstract class StaticFileServer implements AutoCloseable {
     void flush(Conn conn, Buffer out, Exchange x) throws OpException {
         int sent = 0;
         while (sent < x.outLength) {
-            sent += await(conn.send(out, sent, x.outLength - sent).timeout(idleNanos));
+            sent += await(sweeps[conn.worker().index()].watch(x.idleSlot,
+                    conn.send(out, sent, x.outLength - sent)));
         }
         x.outLength = 0;
     }
@@ -401,6 +415,8 @@ public abstract class StaticFileServer implements AutoCloseable {
         int status;
         /** The file's path under the root, when {@link #status} is 0. */
         String relative;
+        /** The connection's slot in its worker's {@link IdleSweep}. */
+        int idleSlot;
 
         Exchange(MemorySegment out) {
             this.out = out;

@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 
@@ -330,6 +331,27 @@ class StaticFileServerTest {
         connections = 0;
         long reset = Arrays.stream(server.stats()).mapToLong(StaticFileServer.WorkerStats::reset).sum();
         assertTrue(reset >= 4, "resets seen: " + reset);
+    }
+
+    @Test
+    void idleClientsAreClosedByTheTimeoutWhetherSilentStalledOrDoneAsking() throws Exception {
+        Duration idle = Duration.ofMillis(300);
+        try (StaticFileServer impatient = StaticFileServer.start(pool, root,
+                HttpHello.Settings.defaults().withIdleTimeout(idle));
+                Socket silent = HttpHelloSelfTest.connect(impatient.address());
+                Socket stalled = HttpHelloSelfTest.connect(impatient.address());
+                Socket answered = HttpHelloSelfTest.connect(impatient.address())) {
+            long start = System.nanoTime();
+            send(stalled, "GET /small.txt HTTP/1.1\r\nHo");
+            expect(fetch(answered, "GET", "/small.txt"), 200, SMALL);
+            expectClosed(silent);
+            expectClosed(stalled);
+            expectClosed(answered);
+            long waited = System.nanoTime() - start;
+            assertTrue(waited >= idle.toNanos() * 9 / 10, "closed after " + waited / 1_000_000 + " ms");
+            assertTrue(impatient.awaitSessionsEnded(3, HttpHelloSelfTest.CLIENT_TIMEOUT));
+            assertEquals(3, Arrays.stream(impatient.stats()).mapToLong(StaticFileServer.WorkerStats::timedOut).sum());
+        }
     }
 
     @Test
