@@ -184,6 +184,23 @@ public final class OpTable {
      * @throws RejectedExecutionException once the table is {@linkplain #close closed}
      */
     public void submit(Op op, OpWaiter waiter) {
+        // One test for the common case: a prepared lone op on an open table with no backlog.
+        if (op.state == Op.PREPARED && op.linkPrev == null && op.linkNext == null && backlogHead == null
+                && closedBecause == null) {
+            int sqes = op.timeoutNanos > 0 ? 2 : 1;
+            if (sqes == 1 || sqes <= ring.sqEntries()) {
+                lend(op, waiter);
+                if (!tryPrep(op, sqes)) {
+                    queue(op, op);
+                }
+                return;
+            }
+        }
+        submitChecked(op, waiter);
+    }
+
+    /** {@link #submit} for a chain, a backlog, or an op it refuses: each check in turn, with its message. */
+    private void submitChecked(Op op, OpWaiter waiter) {
         if (closedBecause != null) {
             throw new RejectedExecutionException(closedBecause + "; " + op + " cannot be submitted");
         }
@@ -195,7 +212,6 @@ public final class OpTable {
             throw new IllegalStateException("a linked chain is submitted through its last op: " + op + " is linked to "
                     + op.linkNext);
         }
-        // A lone op (the common case) skips the chain's walks; its chainEnd is null already.
         Op head = op;
         int length = 1;
         if (op.linkPrev != null) {
@@ -216,24 +232,34 @@ public final class OpTable {
         }
         op.chainPending = length;
         for (Op o = head; o != null; o = o.linkNext) {
-            o.waiter = waiter;
-            o.pendingCqes = o.timeoutNanos > 0 ? 2 : 1;
-            owed++;
-            if (o.keepAlive instanceof Loan loan) {
-                loan.lent();
-            }
+            lend(o, waiter);
         }
         if (backlogHead != null || !tryPrep(head, sqes)) {
-            for (Op o = head; o != null; o = o.linkNext) {
-                o.state = Op.QUEUED;
-            }
-            if (backlogTail == null) {
-                backlogHead = op;
-            } else {
-                backlogTail.nextQueued = op;
-            }
-            backlogTail = op;
+            queue(head, op);
         }
+    }
+
+    /** The kernel owes {@code op}'s CQEs from now on, and {@code waiter} hears of them. */
+    private void lend(Op op, OpWaiter waiter) {
+        op.waiter = waiter;
+        op.pendingCqes = op.timeoutNanos > 0 ? 2 : 1;
+        owed++;
+        if (op.keepAlive instanceof Loan loan) {
+            loan.lent();
+        }
+    }
+
+    /** Puts the chain {@code head}..{@code last} (one op: both the same) at the end of the backlog. */
+    private void queue(Op head, Op last) {
+        for (Op o = head; o != null; o = o.linkNext) {
+            o.state = Op.QUEUED;
+        }
+        if (backlogTail == null) {
+            backlogHead = last;
+        } else {
+            backlogTail.nextQueued = last;
+        }
+        backlogTail = last;
     }
 
     private static Op chainHead(Op op) {
