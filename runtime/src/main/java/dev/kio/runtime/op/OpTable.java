@@ -390,8 +390,9 @@ public final class OpTable {
         deliver(op, res, flags);
     }
 
+    /** SUBMITTED, CANCELLING or COMPLETED: the last three states, so one comparison. */
     private static boolean owedByKernel(byte state) {
-        return state == Op.SUBMITTED || state == Op.CANCELLING || state == Op.COMPLETED;
+        return state >= Op.SUBMITTED;
     }
 
     private void deliver(Op op, int res, int flags) {
