@@ -190,7 +190,11 @@ public final class OpTable {
             int sqes = op.timeoutNanos > 0 ? 2 : 1;
             if (sqes == 1 || sqes <= ring.sqEntries()) {
                 lend(op, waiter);
-                if (!tryPrep(op, sqes)) {
+                // prep, not tryPrep: the fewer inlining levels above the SQE stores, the likelier
+                // C2 inlines all of them (see docs/benchmarks.md, NOP section).
+                if (roomFor(sqes)) {
+                    prep(op);
+                } else {
                     queue(op, op);
                 }
                 return;
@@ -281,16 +285,22 @@ public final class OpTable {
 
     /** Writes the {@code need} SQEs of the chain starting with {@code head}, all or none: a chain is never split. */
     private boolean tryPrep(Op head, int need) {
-        if (!ring.hasSqSpace(need)) {
-            ring.flush();
-            if (!ring.hasSqSpace(need)) {
-                return false;
-            }
+        if (!roomFor(need)) {
+            return false;
         }
         for (Op op = head; op != null; op = op.linkNext) {
             prep(op);
         }
         return true;
+    }
+
+    /** Whether the SQ has {@code need} free entries, once the written ones are flushed to the kernel if it has not. */
+    private boolean roomFor(int need) {
+        if (ring.hasSqSpace(need)) {
+            return true;
+        }
+        ring.flush();
+        return ring.hasSqSpace(need);
     }
 
     private void prep(Op op) {
