@@ -194,6 +194,11 @@ public final class Op implements dev.kio.Operation {
         return STATES[state];
     }
 
+    /** {@code state() == OpState.READY}, without the enum lookup: awaiting an op tests it every time. */
+    public boolean isReady() {
+        return state == READY;
+    }
+
     public int opcode() {
         return opcode;
     }

@@ -2,7 +2,8 @@ package dev.kio.runtime.op;
 
 /**
  * Where an operation is in its life. The kernel owns the memory an operation names from
- * {@link #SUBMITTED} until its last completion has been reaped, cancelled or not.
+ * {@link #SUBMITTED} until its last completion has been reaped, cancelled or not. The states in
+ * which the kernel owes a completion come last: the op table tests them with one comparison.
  */
 public enum OpState {
     /** In the table's free list. */

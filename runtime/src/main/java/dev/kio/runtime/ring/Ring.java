@@ -63,6 +63,7 @@ public final class Ring implements AutoCloseable {
     private static final int PROBE_OPS = 256;
 
     private static final VarHandle INT = JAVA_INT.varHandle();
+    private static final VarHandle LONG = JAVA_LONG.varHandle();
     /**
      * The whole address space, through which the mapped rings are read and written at absolute
      * addresses. Being a constant, it costs no per-access segment, scope or size checks; the
@@ -253,15 +254,17 @@ public final class Ring implements AutoCloseable {
             long userData, int bufIndex, int fileIndex, long addr3) {
         long base = sqes + (long) (sqTail & sqMask) * SQE_BYTES;
         MemorySegment s = MEMORY;
-        s.set(JAVA_LONG, base, (opcode & 0xFFL) | (sqeFlags & 0xFFL) << 8 | (ioprio & 0xFFFFL) << 16
+        // Through the var handle itself, not MemorySegment.set: one inlining level less on a path
+        // that C2 may inline under a completion (see docs/benchmarks.md, NOP section).
+        LONG.set(s, base, (opcode & 0xFFL) | (sqeFlags & 0xFFL) << 8 | (ioprio & 0xFFFFL) << 16
                 | (fd & 0xFFFFFFFFL) << 32);
-        s.set(JAVA_LONG, base + 8, off);
-        s.set(JAVA_LONG, base + 16, addr);
-        s.set(JAVA_LONG, base + 24, (len & 0xFFFFFFFFL) | (opFlags & 0xFFFFFFFFL) << 32);
-        s.set(JAVA_LONG, base + 32, userData);
-        s.set(JAVA_LONG, base + 40, (bufIndex & 0xFFFFL) | (fileIndex & 0xFFFFFFFFL) << 32);
-        s.set(JAVA_LONG, base + 48, addr3);
-        s.set(JAVA_LONG, base + 56, 0L);
+        LONG.set(s, base + 8, off);
+        LONG.set(s, base + 16, addr);
+        LONG.set(s, base + 24, (len & 0xFFFFFFFFL) | (opFlags & 0xFFFFFFFFL) << 32);
+        LONG.set(s, base + 32, userData);
+        LONG.set(s, base + 40, (bufIndex & 0xFFFFL) | (fileIndex & 0xFFFFFFFFL) << 32);
+        LONG.set(s, base + 48, addr3);
+        LONG.set(s, base + 56, 0L);
         sqTail++;
     }
 

@@ -6,7 +6,6 @@ import dev.kio.OpException;
 import dev.kio.Operation;
 import dev.kio.Task;
 import dev.kio.runtime.op.Op;
-import dev.kio.runtime.op.OpState;
 import dev.kio.runtime.op.OpWaiter;
 import dev.kio.runtime.op.Outcome;
 import dev.kio.runtime.ring.RingOptions;
@@ -95,7 +94,7 @@ public final class DirectMode implements AutoCloseable, DirectAwait {
         checkOwner();
         Op op = Op.of(operation);
         Completion c = new Completion();
-        if (op.state() == OpState.READY) {
+        if (op.isReady()) {
             c.onComplete(op);
             worker.table.takeReady(op);
         } else {

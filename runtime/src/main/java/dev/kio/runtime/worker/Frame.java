@@ -5,7 +5,6 @@ import dev.kio.Operation;
 import dev.kio.Task;
 import dev.kio.runtime.msg.MpscQueue;
 import dev.kio.runtime.op.Op;
-import dev.kio.runtime.op.OpState;
 import dev.kio.runtime.op.OpWaiter;
 import dev.kio.runtime.op.Ops;
 import dev.kio.runtime.op.Outcome;
@@ -111,7 +110,7 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
      * taken at once and this returns false, to continue inline.
      */
     protected final boolean await(Op op) {
-        if (op.state() == OpState.READY) {
+        if (op.isReady()) {
             releaseReady();
             heldReady = op;
             lastOp = op;
@@ -314,7 +313,8 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
             return;
         }
         lastOp = op;
-        resume();
+        // No owner check: the op came from this frame's worker's table, which only its thread reaps.
+        run();
     }
 
     private void releaseReady() {
@@ -342,6 +342,10 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
      */
     final void resume() {
         worker.checkOwner();
+        run();
+    }
+
+    private void run() {
         status = RUNNING;
         try {
             step();
