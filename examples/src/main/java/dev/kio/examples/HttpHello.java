@@ -20,7 +20,6 @@ import dev.kio.runtime.net.Conn;
 import dev.kio.runtime.net.IdleSweep;
 import dev.kio.runtime.net.SocketOptions;
 import dev.kio.runtime.net.TcpServer;
-import dev.kio.runtime.sys.Errno;
 import dev.kio.runtime.worker.IoPool;
 import dev.kio.runtime.worker.Worker;
 
@@ -99,18 +98,9 @@ public abstract class HttpHello implements AutoCloseable {
     }
 
     /** What one worker's sessions did; written only on that worker. */
-    public static final class WorkerStats {
-        long connections;
+    public static final class WorkerStats extends SessionCounts {
         long requests;
         long rejected;
-        long timedOut;
-        long reset;
-        long failed;
-        String lastFailure;
-
-        public long connections() {
-            return connections;
-        }
 
         /** Requests answered with 200. */
         public long requests() {
@@ -120,26 +110,6 @@ public abstract class HttpHello implements AutoCloseable {
         /** Requests answered with 400. */
         public long rejected() {
             return rejected;
-        }
-
-        /** Connections closed for idling. */
-        public long timedOut() {
-            return timedOut;
-        }
-
-        /** Connections the peer reset or left while being sent to (as wrk's do at the end of a run). */
-        public long reset() {
-            return reset;
-        }
-
-        /** Connections that ended with another error. */
-        public long failed() {
-            return failed;
-        }
-
-        /** The message of the last session failure on this worker, or null. */
-        public String lastFailure() {
-            return lastFailure;
         }
     }
 
@@ -223,11 +193,8 @@ public abstract class HttpHello implements AutoCloseable {
             if (idle.expired(slot)) {
                 // An idle connection, not one lingering: Lingering keeps its own timeouts.
                 mine.timedOut++;
-            } else if (e.errno() == Errno.ECONNRESET || e.errno() == Errno.EPIPE) {
-                mine.reset++;
             } else {
-                mine.failed++;
-                mine.lastFailure = e.getMessage();
+                mine.ended(e);
             }
         } finally {
             idle.unregister(slot);

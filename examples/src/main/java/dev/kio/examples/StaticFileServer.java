@@ -104,18 +104,9 @@ public abstract class StaticFileServer implements AutoCloseable {
     static final int[] STATUSES = {200, 400, 403, 404, 405, 500};
 
     /** What one worker's sessions did; written only on that worker. */
-    public static final class WorkerStats {
-        long connections;
+    public static final class WorkerStats extends SessionCounts {
         final long[] responses = new long[STATUSES.length];
         long bodyBytes;
-        long timedOut;
-        long reset;
-        long failed;
-        String lastFailure;
-
-        public long connections() {
-            return connections;
-        }
 
         /** Responses sent with {@code status}, one of {@link #STATUSES}. */
         public long responses(int status) {
@@ -125,25 +116,6 @@ public abstract class StaticFileServer implements AutoCloseable {
         /** File bytes spliced to sockets. */
         public long bodyBytes() {
             return bodyBytes;
-        }
-
-        public long timedOut() {
-            return timedOut;
-        }
-
-        /** Connections the peer reset or left while being sent to. */
-        public long reset() {
-            return reset;
-        }
-
-        /** Connections that ended with another error. */
-        public long failed() {
-            return failed;
-        }
-
-        /** The message of the last session failure or {@code 500} on this worker, or null. */
-        public String lastFailure() {
-            return lastFailure;
         }
 
         void count(int status) {
@@ -161,15 +133,6 @@ public abstract class StaticFileServer implements AutoCloseable {
             }
             lastFailure = e.getMessage();
             return 500;
-        }
-
-        void ended(IOException e) {
-            if (e instanceof OpException op && (op.errno() == Errno.ECONNRESET || op.errno() == Errno.EPIPE)) {
-                reset++;
-            } else {
-                failed++;
-                lastFailure = e.toString();
-            }
         }
 
         private static int index(int status) {
