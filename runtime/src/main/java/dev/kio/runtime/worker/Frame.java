@@ -220,7 +220,7 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
      * step returns.
      */
     protected final int result() throws OpException {
-        Op op = lastOp;
+        Op op = completed();
         if (op.outcome() == Outcome.OK) {
             return op.result();
         }
@@ -229,12 +229,21 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
 
     /** The last awaited op's raw kernel result ({@code -errno} on failure); like {@link #result()}, in that step. */
     protected final int rawResult() {
-        return lastOp.result();
+        return completed().result();
     }
 
     /** How the last awaited op ended; like {@link #result()}, in that step. */
     protected final Outcome outcome() {
-        return lastOp.outcome();
+        return completed().outcome();
+    }
+
+    private Op completed() {
+        Op op = lastOp;
+        if (op == null) {
+            throw new IllegalStateException(this + " read an op's result outside the step that resumed after awaiting"
+                    + " it: the op is recycled once that step returns");
+        }
+        return op;
     }
 
     /**
@@ -315,6 +324,10 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
         lastOp = op;
         // No owner check: the op came from this frame's worker's table, which only its thread reaps.
         run();
+        if (lastOp == op) {
+            // The table recycles the op once this returns: a later step must not read another's result.
+            lastOp = null;
+        }
     }
 
     private void releaseReady() {
