@@ -2,12 +2,8 @@ package dev.kio.examples;
 
 import static dev.kio.Flows.await;
 
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.time.Duration;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 
 import dev.kio.Flow;
 import dev.kio.IoHandler;
@@ -24,12 +20,11 @@ import dev.kio.runtime.worker.Worker;
  * ({@code SO_REUSEPORT}) and runs the sessions of the connections it accepts as {@link #session}
  * flows, which send back whatever they receive until the peer closes.
  *
- * <p>The handler is shared by all workers; each worker counts into its own {@link WorkerStats},
- * written only by that worker's thread. A session's end is published through {@link #ended}, so
- * {@link #awaitSessionsEnded} makes the counts of the sessions it waited for visible to the caller.
+ * <p>The handler is shared by all workers; each worker counts into its own {@link WorkerStats}
+ * (see {@link ExampleServer}).
  */
 @IoHandler
-public abstract class EchoServer implements AutoCloseable {
+public abstract class EchoServer extends ExampleServer<EchoServer.WorkerStats> {
     /** What one worker's sessions did; written only on that worker. */
     public static final class WorkerStats {
         long sessions;
@@ -55,12 +50,9 @@ public abstract class EchoServer implements AutoCloseable {
         }
     }
 
-    final WorkerStats[] stats;
-    final Semaphore ended = new Semaphore(0);
-    TcpServer server;
 
     protected EchoServer(int workers) {
-        stats = new WorkerStats[workers];
+        super(new WorkerStats[workers]);
         for (int i = 0; i < workers; i++) {
             stats[i] = new WorkerStats();
         }
@@ -107,29 +99,7 @@ public abstract class EchoServer implements AutoCloseable {
         }
     }
 
-    /** The address the server listens on, with its actual port. */
-    public InetSocketAddress address() {
-        return (InetSocketAddress) server.address();
-    }
 
-    /**
-     * Waits up to {@code timeout} until {@code sessions} sessions have ended (counting from the
-     * start, less those already waited for), from a plain thread.
-     *
-     * @return whether they all ended in time
-     */
-    public boolean awaitSessionsEnded(int sessions, Duration timeout) throws InterruptedException {
-        return ended.tryAcquire(sessions, timeout.toNanos(), TimeUnit.NANOSECONDS);
-    }
 
-    /** Each worker's counts, by worker index; read them after {@link #awaitSessionsEnded}. */
-    public WorkerStats[] stats() {
-        return stats.clone();
-    }
 
-    /** Stops accepting; sessions still running finish on their own. */
-    @Override
-    public void close() throws IOException {
-        server.close();
-    }
 }

@@ -2,15 +2,12 @@ package dev.kio.examples;
 
 import static dev.kio.Flows.await;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 
 import dev.kio.Flow;
 import dev.kio.IoHandler;
@@ -52,7 +49,7 @@ import dev.kio.runtime.worker.Worker;
  * 64 for a malformed argument.
  */
 @IoHandler
-public abstract class HttpHello implements AutoCloseable {
+public abstract class HttpHello extends ExampleServer<HttpHello.WorkerStats> {
     static final String HELLO = "HTTP/1.1 200 OK\r\nContent-Length: 13\r\nContent-Type: text/plain\r\n\r\nHello, World!";
     /** For an HTTP/1.0 client that asked to keep the connection: without it, it would expect a close. */
     static final String HELLO_KEEP_ALIVE = "HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nContent-Length: 13\r\n"
@@ -117,16 +114,13 @@ public abstract class HttpHello implements AutoCloseable {
     final Lingering lingering;
     /** Per worker: the idle timeouts of its sessions, one timer for all of them. */
     final IdleSweep[] sweeps;
-    final WorkerStats[] stats;
     final HttpRequestParser[] parsers;
-    final Semaphore ended = new Semaphore(0);
-    TcpServer server;
 
     protected HttpHello(int workers, Settings settings) {
+        super(new WorkerStats[workers]);
         this.settings = settings;
         lingering = Lingering.upTo(settings.idleTimeout());
         sweeps = new IdleSweep[workers];
-        stats = new WorkerStats[workers];
         parsers = new HttpRequestParser[workers];
         for (int i = 0; i < workers; i++) {
             stats[i] = new WorkerStats();
@@ -273,29 +267,9 @@ public abstract class HttpHello implements AutoCloseable {
         return Arena.global().allocate(bytes.length).copyFrom(MemorySegment.ofArray(bytes));
     }
 
-    /** The address the server listens on, with its actual port. */
-    public InetSocketAddress address() {
-        return (InetSocketAddress) server.address();
-    }
 
-    /**
-     * Waits up to {@code timeout} until {@code sessions} sessions have ended (counting from the
-     * start, less those already waited for), from a plain thread; their counts are visible then.
-     */
-    public boolean awaitSessionsEnded(int sessions, Duration timeout) throws InterruptedException {
-        return ended.tryAcquire(sessions, timeout.toNanos(), TimeUnit.NANOSECONDS);
-    }
 
-    /** Each worker's counts, by worker index; read them after {@link #awaitSessionsEnded} or once the pool stopped. */
-    public WorkerStats[] stats() {
-        return stats.clone();
-    }
 
-    /** Stops accepting; open connections are served until they close or idle out. */
-    @Override
-    public void close() throws IOException {
-        server.close();
-    }
 
     public static void main(String[] args) throws Exception {
         ServerCommand c = ServerCommand.parse("HttpHello",

@@ -15,8 +15,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 
 import dev.kio.Flow;
 import dev.kio.IoHandler;
@@ -86,7 +84,7 @@ import dev.kio.runtime.worker.Worker;
  * exits: 0 when every check held, 1 otherwise, 2 without io_uring, 64 for a malformed argument.
  */
 @IoHandler
-public abstract class StaticFileServer implements AutoCloseable {
+public abstract class StaticFileServer extends ExampleServer<StaticFileServer.WorkerStats> {
     /** What a directory is served as. */
     static final String INDEX = "index.html";
     /** Room kept in the send buffer for one more head (and a short error body). */
@@ -155,20 +153,17 @@ public abstract class StaticFileServer implements AutoCloseable {
     final Lingering lingering;
     /** Per worker: the idle timeouts of its sessions' receives and sends, one timer for all of them. */
     final IdleSweep[] sweeps;
-    final WorkerStats[] stats;
     final HttpRequestParser[] parsers;
-    final Semaphore ended = new Semaphore(0);
-    TcpServer server;
 
     /** @param root the served directory's real path */
     protected StaticFileServer(IoPool pool, Path root, HttpHello.Settings settings) {
+        super(new WorkerStats[pool.size()]);
         this.root = root;
         this.files = FileManager.of(pool);
         this.settings = settings;
         idleNanos = settings.idleTimeout().toNanos();
         lingering = Lingering.upTo(settings.idleTimeout());
         sweeps = new IdleSweep[pool.size()];
-        stats = new WorkerStats[pool.size()];
         parsers = new HttpRequestParser[pool.size()];
         for (int i = 0; i < pool.size(); i++) {
             stats[i] = new WorkerStats();
@@ -495,31 +490,14 @@ public abstract class StaticFileServer implements AutoCloseable {
         };
     }
 
-    /** The address the server listens on, with its actual port. */
-    public InetSocketAddress address() {
-        return (InetSocketAddress) server.address();
-    }
 
     /** The directory served, its real path. */
     public Path root() {
         return root;
     }
 
-    /** Waits up to {@code timeout} until {@code sessions} more sessions have ended, from a plain thread. */
-    public boolean awaitSessionsEnded(int sessions, Duration timeout) throws InterruptedException {
-        return ended.tryAcquire(sessions, timeout.toNanos(), TimeUnit.NANOSECONDS);
-    }
 
-    /** Each worker's counts, by worker index; read them after {@link #awaitSessionsEnded} or once the pool stopped. */
-    public WorkerStats[] stats() {
-        return stats.clone();
-    }
 
-    /** Stops accepting; open connections are served until they close or idle out. */
-    @Override
-    public void close() throws IOException {
-        server.close();
-    }
 
     public static void main(String[] args) throws Exception {
         ServerCommand c = ServerCommand.parse("StaticFileServer", "--root DIR [--host 127.0.0.1] [--port 8080]"

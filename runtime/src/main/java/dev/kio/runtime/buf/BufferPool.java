@@ -11,7 +11,7 @@ import dev.kio.runtime.sys.Native;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * A worker's pool of fixed-size native buffers ({@code Worker.current().buffers()}), confined to
+ * A worker's pool of fixed-size off-heap buffers ({@code Worker.current().buffers()}), confined to
  * its thread. The first {@link Config#registeredBuffers()} are carved out of one page-aligned
  * slab registered with the ring, so reads and writes on them are {@code READ_FIXED} /
  * {@code WRITE_FIXED}: the kernel pinned their pages once, not per operation.
