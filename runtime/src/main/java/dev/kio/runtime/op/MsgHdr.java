@@ -4,7 +4,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
-import dev.kio.runtime.ring.Opcode;
 import dev.kio.runtime.sys.Errno;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -144,14 +143,11 @@ public final class MsgHdr extends Loan {
     }
 
     /**
-     * Called by the op table with the kernel's result, before the waiter hears of it: a receive's
+     * Called by the op table with a successful receive's result, before the waiter hears of it: the
      * sender is copied out, and a datagram cut short to fit the buffer ({@code MSG_TRUNC}) becomes
      * EMSGSIZE rather than a silently short count.
      */
-    int completed(int opcode, int res) {
-        if (opcode != Opcode.RECVMSG || res < 0) {
-            return res;
-        }
+    int received(int res) {
         if (senderOut != null) {
             int length = Math.min(memory.get(JAVA_INT, NAMELEN), NAME_BYTES);
             senderOut.fill((byte) 0);

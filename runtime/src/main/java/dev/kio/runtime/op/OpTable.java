@@ -415,9 +415,9 @@ public final class OpTable {
             op.pendingCqes++;
         }
         op.cqeFlags = flags;
-        if (op.keepAlive instanceof MsgHdr msg) {
-            // Before the waiter hears: a receive's sender and truncation are in the header's memory.
-            res = msg.completed(op.opcode, res);
+        if (op.opcode == Opcode.RECVMSG && res >= 0) {
+            // Before the waiter hears: the sender and a truncation are in the header's memory.
+            res = ((MsgHdr) op.keepAlive).received(res);
         }
         classify(op, res);
         if (!more) {
