@@ -17,7 +17,10 @@ import dev.kio.runtime.sys.Errno;
  */
 public final class Op implements dev.kio.Operation {
     final int slot;
-    /** Native scratch the kernel may read: the op's own timespec and its link timeout's. */
+    /**
+     * Native scratch the kernel may read: the op's own timespec, and its link timeout's (read when
+     * the kernel takes the SQEs; the memory lives as long as the table, whichever op holds the slot).
+     */
     final MemorySegment scratch;
     // The lifecycle as OpState's ordinals in a byte: a reference store (an enum) pays a G1
     // barrier, and the table changes an op's state four times in its life.
@@ -58,8 +61,6 @@ public final class Op implements dev.kio.Operation {
 
     OpWaiter waiter;
     int pendingCqes;
-    /** Its link timeout's CQE is still owed: only then does a LINK_TIMEOUT CQE for this slot count. */
-    boolean linkTimeoutOwed;
     /**
      * A zero-copy send's notification CQE ({@code IORING_CQE_F_NOTIF}) is still owed: its waiter
      * has had the result, but the kernel may still read the memory, which stays lent until then.

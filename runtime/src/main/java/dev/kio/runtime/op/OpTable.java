@@ -16,7 +16,12 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * ring, and turns each CQE back into a completion for the op's waiter.
  *
  * <p>Confined to the worker thread. An op keeps its slot, and the memory it names, until its
- * last CQE arrives (its own and, with a timeout, its link timeout's), whatever its waiter does.
+ * last CQE arrives (its own and, for a zero-copy send, its notification), whatever its waiter
+ * does. A link timeout's CQE is not waited for: the kernel read its timespec when it took the
+ * SQEs, and with {@code DEFER_TASKRUN} the CQE of a timeout disarmed by its op's completion is
+ * posted by task work, which each {@code io_uring_enter} runs only about 40 items of; ops that
+ * complete at submission outrun that, and held slots would grow without bound. Those CQEs are
+ * recognised by their kind and counted ({@link #linkTimeoutsOwed()}).
  * When the submission queue is full the table flushes it, and if the kernel still has no room
  * the op waits in a backlog that {@link #drainBacklog()} submits later: users never see EAGAIN.
  * A linked chain ({@link Op#link}) is placed all at once or not at all, so its SQEs are always
@@ -41,6 +46,7 @@ public final class OpTable {
     private Op backlogTail;
     private int active;
     private int owed;
+    private long linkTimeoutsOwed;
     /** Why the table refuses submissions, once its owner has closed it; null while it is open. */
     private String closedBecause;
 
@@ -109,7 +115,6 @@ public final class OpTable {
         op.opFlags = 0;
         op.timeoutNanos = 0;
         op.cancelRequested = false;
-        op.linkTimeoutOwed = false;
         op.notificationOwed = false;
         op.chainPending = 0;
         active++;
@@ -246,7 +251,7 @@ public final class OpTable {
     /** The kernel owes {@code op}'s CQEs from now on, and {@code waiter} hears of them. */
     private void lend(Op op, OpWaiter waiter) {
         op.waiter = waiter;
-        op.pendingCqes = op.timeoutNanos > 0 ? 2 : 1;
+        op.pendingCqes = 1;
         owed++;
         if (op.keepAlive instanceof Loan loan) {
             loan.lent();
@@ -316,7 +321,7 @@ public final class OpTable {
             writeTimespec(op.scratch, 16, op.timeoutNanos);
             ring.prep(Opcode.LINK_TIMEOUT, 0, 0, -1, 0, ts, 1, 0,
                     UserData.pack(op.generation, UserData.LINK_TIMEOUT, op.slot), 0, 0, 0);
-            op.linkTimeoutOwed = true;
+            linkTimeoutsOwed++;
         }
         op.state = Op.SUBMITTED;
         submitted++;
@@ -366,24 +371,22 @@ public final class OpTable {
 
     /**
      * Turns a CQE back into its op's completion. A CQE whose slot or generation does not match
-     * a live op (stale or duplicate) is counted in {@link #staleCompletions()} and dropped.
+     * a live op (stale or duplicate) is counted in {@link #staleCompletions()} and dropped. A link
+     * timeout's CQE only settles the count of those owed: its op's slot may hold another op by now.
      */
     public void complete(long userData, int res, int flags) {
+        if (UserData.kind(userData) == UserData.LINK_TIMEOUT) {
+            if (linkTimeoutsOwed == 0) {
+                stale++;
+            } else {
+                linkTimeoutsOwed--;
+            }
+            return;
+        }
         int slot = UserData.slot(userData);
         Op op = slot < ops.length ? ops[slot] : null;
         if (op == null || op.generation != UserData.generation(userData) || !owedByKernel(op.state)) {
             stale++;
-            return;
-        }
-        if (UserData.kind(userData) == UserData.LINK_TIMEOUT) {
-            if (!op.linkTimeoutOwed) {
-                stale++;
-                return;
-            }
-            op.linkTimeoutOwed = false;
-            if (--op.pendingCqes == 0 && op.state == Op.COMPLETED && op.chainEnd == null) {
-                release(op);
-            }
             return;
         }
         if (op.state == Op.COMPLETED) {
@@ -444,7 +447,7 @@ public final class OpTable {
     /**
      * Every op of the chain ending with {@code end} has its result: its waiter gets the op that
      * decides the outcome (the first that did not end OK, else the last), then each op is
-     * recycled unless a companion CQE (link timeout, zero-copy notification) is still owed.
+     * recycled unless its zero-copy notification is still owed.
      */
     private void finishChain(Op end) {
         Op head = chainHead(end);
@@ -577,6 +580,14 @@ public final class OpTable {
     /** Submitted ops whose last CQE has not arrived: the kernel may still use their memory. */
     public int owed() {
         return owed;
+    }
+
+    /**
+     * Link timeouts submitted whose CQE has not been reaped: armed, or disarmed with the CQE still
+     * in the kernel's deferred task work. They hold no slot and no memory of the table's.
+     */
+    public long linkTimeoutsOwed() {
+        return linkTimeoutsOwed;
     }
 
     /** Slots in the table; grows by doubling, never shrinks. */
