@@ -344,8 +344,12 @@ public final class Ring implements AutoCloseable {
         return Native.enter(enterFd, toSubmit, minComplete, flags | enterFlags);
     }
 
-    /** Makes written SQEs visible to the kernel; returns how many it has not consumed yet. */
+    /**
+     * Makes written SQEs visible to the kernel, and hands back the CQ entries {@link #reap} has
+     * read; returns how many SQEs the kernel has not consumed yet.
+     */
     private int publish() {
+        INT.setRelease(MEMORY, cqKhead, cqHead);
         INT.setRelease(MEMORY, sqKtail, sqTail);
         return sqTail - (int) INT.getAcquire(MEMORY, sqKhead);
     }
@@ -366,9 +370,11 @@ public final class Ring implements AutoCloseable {
     }
 
     /**
-     * Hands every completion visible now to {@code handler}, in order. Each CQE is released to
-     * the kernel before its handler runs, so a handler may submit or flush freely; completions
-     * that arrive meanwhile wait for the next call.
+     * Hands every completion visible now to {@code handler}, in order; completions that arrive
+     * meanwhile wait for the next call. The entries read go back to the kernel once, after the
+     * last handler, not one store per CQE; a handler may still submit or flush freely, because
+     * every {@code io_uring_enter} hands back the entries read so far first (the kernel sees the
+     * CQ's real free space, and a wait counts only unread completions).
      *
      * @return how many completions were handled
      */
@@ -380,10 +386,10 @@ public final class Ring implements AutoCloseable {
             long userData = MEMORY.get(JAVA_LONG, base);
             long resFlags = MEMORY.get(JAVA_LONG, base + 8);
             cqHead++;
-            INT.setRelease(MEMORY, cqKhead, cqHead);
             handler.onCqe(userData, (int) resFlags, (int) (resFlags >>> 32));
             n++;
         }
+        INT.setRelease(MEMORY, cqKhead, cqHead);
         return n;
     }
 
