@@ -96,6 +96,8 @@ public final class OpTable {
         Op op = free;
         free = op.nextFree;
         // result, cqeFlags and outcome are not cleared: deliver sets them before a waiter reads them.
+        // Nor are the companion-CQE flags, false whenever an op is recycled (its last CQE is in),
+        // nor chainPending, which submit sets before a chain's last op counts its ops down.
         op.state = Op.PREPARED;
         op.opcode = opcode;
         op.sqeFlags = 0;
@@ -109,9 +111,6 @@ public final class OpTable {
         op.opFlags = 0;
         op.timeoutNanos = 0;
         op.cancelRequested = false;
-        op.linkTimeoutOwed = false;
-        op.notificationOwed = false;
-        op.chainPending = 0;
         active++;
         return op;
     }
