@@ -102,6 +102,8 @@ public final class OpTable {
         Op op = free;
         free = op.nextFree;
         // result, cqeFlags and outcome are not cleared: deliver sets them before a waiter reads them.
+        // Nor is notificationOwed, false whenever an op is recycled (its last CQE is in),
+        // nor chainPending, which submit sets before a chain's last op counts its ops down.
         op.state = Op.PREPARED;
         op.opcode = opcode;
         op.sqeFlags = 0;
@@ -115,8 +117,6 @@ public final class OpTable {
         op.opFlags = 0;
         op.timeoutNanos = 0;
         op.cancelRequested = false;
-        op.notificationOwed = false;
-        op.chainPending = 0;
         active++;
         return op;
     }

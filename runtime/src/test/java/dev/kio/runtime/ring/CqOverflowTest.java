@@ -111,6 +111,36 @@ class CqOverflowTest {
     }
 
     @Test
+    void entriesReadBeforeAHandlerFlushesAreFreeForTheKernel() throws Exception {
+        try (Ring ring = Ring.open(tiny())) {
+            for (int i = 0; i < CQ; i += SQ) {
+                for (int k = 0; k < SQ; k++) {
+                    ring.prep(Opcode.NOP, 0, 0, -1, 0, 0, 0, 0, 1000 + i + k, 0, 0, 0);
+                }
+                assertEquals(SQ, ring.enter(0));
+            }
+            assertEquals(CQ, ring.cqReady(), "the CQ is full");
+            assertTrue(!ring.cqOverflowPending());
+            int[] seen = {0};
+            int reaped = ring.reap((userData, res, flags) -> {
+                assertEquals(1000 + seen[0], userData);
+                if (++seen[0] == SQ) {
+                    // Half the CQ has been read: an SQ's worth of completions flushed now fits in it.
+                    for (int k = 0; k < SQ; k++) {
+                        ring.prep(Opcode.NOP, 0, 0, -1, 0, 0, 0, 0, 2000 + k, 0, 0, 0);
+                    }
+                    assertEquals(SQ, ring.flush());
+                }
+            });
+            assertEquals(CQ, reaped, "completions posted during the reap wait for the next one");
+            assertTrue(!ring.cqOverflowPending(), "the kernel saw the entries read before the flush as free");
+            long[] next = {2000};
+            assertEquals(SQ, ring.reap((userData, res, flags) -> assertEquals(next[0]++, userData)));
+            assertEquals(0, ring.cqDropped());
+        }
+    }
+
+    @Test
     void burstWithoutEntersBetweenIsFlushedByTheTableAndStillObservedOnce() throws Exception {
         try (RingHarness h = RingHarness.open(tiny(), 16)) {
             Completions done = new Completions();
