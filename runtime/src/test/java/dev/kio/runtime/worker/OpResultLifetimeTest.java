@@ -47,6 +47,46 @@ class OpResultLifetimeTest {
         }
     }
 
+    /** Awaits a ready op (inline), then a child task that suspends, then reads the ready op's result in the next step. */
+    static final class ReadsReadyTooLate extends Frame<Integer> {
+        int readyResult = -1;
+
+        @Override
+        protected void step() throws Throwable {
+            if (state == 0) {
+                if (await(ops().ready(7))) {
+                    throw new IllegalStateException("a ready op never suspends");
+                }
+                readyResult = result();
+                state = 1;
+                await(new Frame<Void>() {
+                    @Override
+                    protected void step() {
+                        if (state == 0) {
+                            state = 1;
+                            await(ops().nop());
+                            return;
+                        }
+                        complete(null);
+                    }
+                });
+                return;
+            }
+            complete(result());
+        }
+    }
+
+    @Test
+    void readyResultReadAfterItsStepFailsInsteadOfReadingARecycledOp() throws Exception {
+        try (IoPool pool = IoPool.builder().workers(1).pin(false).start()) {
+            ReadsReadyTooLate frame = new ReadsReadyTooLate();
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.worker(0).syncWait(frame));
+            assertEquals(7, frame.readyResult, "read in the step that awaited it");
+            assertTrue(e.getMessage().contains("read an op's result outside the step that resumed after awaiting it"),
+                    e.getMessage());
+        }
+    }
+
     @Test
     void resultReadAfterTheResumingStepFailsInsteadOfReadingARecycledOp() throws Exception {
         try (IoPool pool = IoPool.builder().workers(1).pin(false).start()) {
