@@ -15,6 +15,21 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class OpResultLifetimeTest {
 
+    /** A child task that suspends on a NOP of its own, so its awaiter resumes in a later step. */
+    static Frame<Void> suspendingChild() {
+        return new Frame<Void>() {
+            @Override
+            protected void step() {
+                if (state == 0) {
+                    state = 1;
+                    await(ops().nop());
+                    return;
+                }
+                complete(null);
+            }
+        };
+    }
+
     /** Awaits a NOP, then a child task that suspends, then reads the NOP's result again in the step after the child. */
     static final class ReadsTooLate extends Frame<Integer> {
         int nopResult = -1;
@@ -29,18 +44,8 @@ class OpResultLifetimeTest {
                 case 1 -> {
                     nopResult = result();
                     state = 2;
-                    // The child suspends on its own NOP, so this frame resumes in a later step, not this one.
-                    await(new Frame<Void>() {
-                        @Override
-                        protected void step() {
-                            if (state == 0) {
-                                state = 1;
-                                await(ops().nop());
-                                return;
-                            }
-                            complete(null);
-                        }
-                    });
+                    // The child suspends, so this frame resumes in a later step, not this one.
+                    await(suspendingChild());
                 }
                 default -> complete(result());
             }
@@ -59,17 +64,7 @@ class OpResultLifetimeTest {
                 }
                 readyResult = result();
                 state = 1;
-                await(new Frame<Void>() {
-                    @Override
-                    protected void step() {
-                        if (state == 0) {
-                            state = 1;
-                            await(ops().nop());
-                            return;
-                        }
-                        complete(null);
-                    }
-                });
+                await(suspendingChild());
                 return;
             }
             complete(result());
