@@ -73,7 +73,7 @@ final class Later {
      * first await meanwhile; then it settles each promise the consumer asks for. The NOP and the
      * spawn are once per 1,024 awaits.
      */
-    static final class Producer extends Frame<Void> {
+    static class Producer extends Frame<Void> {
         private Promises source;
         private Task<Void> consumer;
         int settled;
@@ -94,8 +94,13 @@ final class Later {
                     return;
                 }
             }
-            settled = source.settleAll();
+            settled = settle(source);
             done();
+        }
+
+        /** Settles the consumer's promises; how many. */
+        int settle(Promises promises) {
+            return promises.settleAll();
         }
     }
 }
