@@ -54,7 +54,24 @@ import dev.kio.runtime.worker.DirectMode;
  *       threads costs.
  * </ul>
  *
- * The kio flows run in direct mode on the benchmark thread itself ({@link DirectMode}: the
+ * Awaits that suspend, each value handed over later by the benchmark's own code on the same
+ * thread ({@link Later}), neither the kernel nor another thread involved:
+ *
+ * <ul>
+ *   <li>{@link #generatedLater}: {@link AwaitFlows#sumLater} awaiting a pending kio
+ *       {@link dev.kio.runtime.worker.Promise} per value: the flow suspends, the producer settles
+ *       the promise, which resumes the flow at once; the flow asks for the next and suspends.
+ *   <li>{@link #handWrittenLater}: the same loop as a hand-written frame.
+ *   <li>{@link #completableFutureLater}: the same loop as an async function over
+ *       {@code CompletableFuture}s, each await {@code next().thenCompose(v -> rest)} on a pending
+ *       future that the producer then completes, which runs the stage.
+ * </ul>
+ *
+ * {@link #generatedShape} and {@link #loopShape} are hand-written frames for the question where
+ * the generated loop's cost comes from: the processor's exact {@code step()} typed in by hand,
+ * and the same with the loop kept a Java loop inside its case.
+ *
+ * <p>The kio flows run in direct mode on the benchmark thread itself ({@link DirectMode}: the
  * thread drives a ring of its own), so {@code -prof gc}'s bytes per op are those of the thread
  * doing the awaits, plus the harness's. {@link #generatedNop} and {@link #handWrittenNop} await
  * a real {@code IORING_OP_NOP} instead, one at a time: each await submits, enters the kernel,
@@ -85,23 +102,45 @@ public class AwaitCost {
         DirectMode direct;
         AwaitFlows handler;
         HandWritten.SumReady sumReady;
+        HandWritten.SumReadyGeneratedShape generatedShape;
+        HandWritten.SumReadyLoopShape loopShape;
         HandWritten.CountNops countNops;
+        HandWritten.SumLater sumLater;
+        Later.Promises promises;
+        Later.Producer producer;
 
         @Setup(Level.Trial)
         public void open() throws Exception {
             direct = DirectMode.open();
             handler = new AwaitFlows_Kio();
             sumReady = new HandWritten.SumReady();
+            generatedShape = new HandWritten.SumReadyGeneratedShape();
+            loopShape = new HandWritten.SumReadyLoopShape();
             countNops = new HandWritten.CountNops();
+            sumLater = new HandWritten.SumLater();
+            promises = new Later.Promises();
+            producer = new Later.Producer();
             // Every variant must compute the same thing before any of them is timed.
             check("generated ready", run(AwaitFlows_Kio.sumReady(handler, AWAITS)), SUM);
             check("hand-written ready", run(sumReady.start(handler, AWAITS)), SUM);
+            check("generated shape ready", run(generatedShape.start(handler, AWAITS)), SUM);
+            check("loop shape ready", run(loopShape.start(handler, AWAITS)), SUM);
+            check("generated later", later(AwaitFlows_Kio.sumLater(handler, promises, AWAITS)), SUM);
+            check("hand-written later", later(sumLater.start(handler, promises, AWAITS)), SUM);
             check("generated NOP", run(AwaitFlows_Kio.countNops(handler, AWAITS)), AWAITS);
             check("hand-written NOP", run(countNops.start(handler, AWAITS)), AWAITS);
         }
 
         private int run(Task<Void> task) {
             direct.await(task);
+            return handler.total;
+        }
+
+        /** Runs {@code consumer} and settles the promises it awaits, one at a time; its sum. */
+        int later(Task<Void> consumer) {
+            handler.total = -1;
+            direct.await(producer.start(promises, consumer));
+            check("promises settled", producer.settled, AWAITS);
             return handler.total;
         }
 
@@ -133,6 +172,7 @@ public class AwaitCost {
     @Setup(Level.Trial)
     public void checkCompletableFuture() {
         check("CompletableFuture", chain(), SUM);
+        check("CompletableFuture later", chainLater(new Later.Futures()), SUM);
     }
 
     /**
@@ -190,6 +230,32 @@ public class AwaitCost {
     }
 
     @Benchmark
+    public int generatedShape(Direct d, Cpu cpu) {
+        cpu.awaits += AWAITS;
+        d.direct.await(d.generatedShape.start(d.handler, AWAITS));
+        return d.handler.total;
+    }
+
+    @Benchmark
+    public int loopShape(Direct d, Cpu cpu) {
+        cpu.awaits += AWAITS;
+        d.direct.await(d.loopShape.start(d.handler, AWAITS));
+        return d.handler.total;
+    }
+
+    @Benchmark
+    public int generatedLater(Direct d, Cpu cpu) {
+        cpu.awaits += AWAITS;
+        return d.later(AwaitFlows_Kio.sumLater(d.handler, d.promises, AWAITS));
+    }
+
+    @Benchmark
+    public int handWrittenLater(Direct d, Cpu cpu) {
+        cpu.awaits += AWAITS;
+        return d.later(d.sumLater.start(d.handler, d.promises, AWAITS));
+    }
+
+    @Benchmark
     public int generatedNop(Direct d, Cpu cpu) {
         cpu.awaits += AWAITS;
         d.direct.await(AwaitFlows_Kio.countNops(d.handler, AWAITS));
@@ -216,6 +282,32 @@ public class AwaitCost {
             f = f.thenCompose(s -> CompletableFuture.completedFuture(k).thenApply(v -> s + v));
         }
         return f.join();
+    }
+
+    /** The futures for {@link #completableFutureLater}, one set per thread. */
+    @State(Scope.Thread)
+    public static class Futures {
+        final Later.Futures source = new Later.Futures();
+    }
+
+    @Benchmark
+    public int completableFutureLater(Futures f, Cpu cpu) {
+        cpu.awaits += AWAITS;
+        return chainLater(f.source);
+    }
+
+    /** {@link AwaitFlows#sumLater} with futures: the loop as an async function, each await a stage on a pending future. */
+    private static int chainLater(Later.Futures source) {
+        CompletableFuture<Integer> sum = sumLater(source, 0, 0);
+        source.settleAll();
+        return sum.join();
+    }
+
+    private static CompletableFuture<Integer> sumLater(Later.Futures source, int i, int sum) {
+        if (i == AWAITS) {
+            return CompletableFuture.completedFuture(sum);
+        }
+        return source.next().thenCompose(v -> sumLater(source, i + 1, sum + v));
     }
 
     @Benchmark

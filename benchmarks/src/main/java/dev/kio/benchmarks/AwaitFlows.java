@@ -29,6 +29,19 @@ public abstract class AwaitFlows {
         total = sum;
     }
 
+    /**
+     * Awaits {@code n} promises that {@code source} hands out pending and its producer settles
+     * later, one at a time: every await suspends, and the settling call resumes it, no kernel.
+     */
+    @Flow
+    void sumLater(Later.Promises source, int n) {
+        int sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += await(source.next());
+        }
+        total = sum;
+    }
+
     /** Awaits {@code n} NOPs, one at a time, each through the ring: a suspension and a resume per await. */
     @Flow
     void countNops(int n) throws OpException {

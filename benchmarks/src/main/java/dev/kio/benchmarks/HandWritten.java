@@ -2,6 +2,7 @@ package dev.kio.benchmarks;
 
 import dev.kio.runtime.op.Ops;
 import dev.kio.runtime.worker.Frame;
+import dev.kio.runtime.worker.Promise;
 import dev.kio.runtime.worker.Worker;
 
 /**
@@ -46,6 +47,146 @@ final class HandWritten {
                 }
                 sum += result();
             }
+            handler.total = sum;
+            done();
+        }
+    }
+
+    /** The state of {@link AwaitFlows#sumReady} for the two shapes below, which differ only in their {@code step()}. */
+    abstract static class SumReadyShape extends Frame<Void> {
+        AwaitFlows self;
+        int n;
+        Ops ops;
+        int sum;
+        int i;
+
+        final SumReadyShape start(AwaitFlows self, int n) {
+            reset();
+            this.self = self;
+            this.n = n;
+            return this;
+        }
+    }
+
+    /**
+     * {@link AwaitFlows#sumReady} in the shape kio's processor generates (its {@code step()}
+     * copied from {@code AwaitFlows_Kio}), as a frame of its own: tells the shape's cost from the
+     * generated class's (pooled through its {@code FrameKind}, compiled in another context).
+     */
+    static final class SumReadyGeneratedShape extends SumReadyShape {
+        @Override
+        @SuppressWarnings("fallthrough")
+        protected void step() throws Throwable {
+            $dispatch:
+            for (;;) {
+                switch (state) {
+                    case 0:
+                        ops = Worker.current().ops();
+                        sum = 0;
+                        i = 0;
+                    case 1:
+                        if (!(i < n)) {
+                            state = 4;
+                            continue $dispatch;
+                        }
+                        state = 2;
+                        if (await(ops.ready(i))) return;
+                    case 2:
+                        sum += result();
+                    case 3:
+                        i++;
+                        state = 1;
+                        continue $dispatch;
+                    case 4:
+                        self.total = sum;
+                    case 5:
+                        done();
+                        return;
+                    default:
+                        throw new IllegalStateException("no state " + state);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link SumReadyGeneratedShape} with the loop kept a Java loop inside its case: an await
+     * that continues inline goes round the {@code while}, and only a resume after a suspension
+     * comes back through the {@code switch} (case 2 repeats the loop body's tail after the
+     * await, then re-enters the loop). A shape the processor could generate for loops whose
+     * awaits may complete inline.
+     */
+    static final class SumReadyLoopShape extends SumReadyShape {
+        @Override
+        @SuppressWarnings("fallthrough")
+        protected void step() throws Throwable {
+            $dispatch:
+            for (;;) {
+                switch (state) {
+                    case 0:
+                        ops = Worker.current().ops();
+                        sum = 0;
+                        i = 0;
+                    case 1:
+                        while (i < n) {
+                            state = 2;
+                            if (await(ops.ready(i))) return;
+                            sum += result();
+                            i++;
+                        }
+                        state = 4;
+                        continue $dispatch;
+                    case 2:
+                        sum += result();
+                        i++;
+                        state = 1;
+                        continue $dispatch;
+                    case 4:
+                        self.total = sum;
+                        done();
+                        return;
+                    default:
+                        throw new IllegalStateException("no state " + state);
+                }
+            }
+        }
+    }
+
+    /** {@link AwaitFlows#sumLater}: awaits {@code n} promises settled later, summing their values. */
+    static final class SumLater extends Frame<Void> {
+        private AwaitFlows handler;
+        private Later.Promises source;
+        private int n;
+        private int sum;
+        private int i;
+        private Promise<Integer> pending;
+
+        SumLater start(AwaitFlows handler, Later.Promises source, int n) {
+            reset();
+            this.handler = handler;
+            this.source = source;
+            this.n = n;
+            return this;
+        }
+
+        @Override
+        protected void step() throws Throwable {
+            if (state == 0) {
+                sum = 0;
+                i = 0;
+                state = 1;
+            } else {
+                sum += resultOf(pending);
+                i++;
+            }
+            for (; i < n; i++) {
+                pending = source.next();
+                if (await(pending)) {
+                    return;
+                }
+                sum += resultOf(pending);
+            }
+            pending = null;
             handler.total = sum;
             done();
         }

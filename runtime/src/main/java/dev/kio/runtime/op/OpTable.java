@@ -42,6 +42,14 @@ public final class OpTable {
     private final Arena arena;
     private Op[] ops = new Op[0];
     private Op free;
+    /**
+     * The last ready op taken back, kept out of the free list for the next {@link #ready}: a
+     * loop awaiting ready ops alternates between two ops (the one its frame still holds, the
+     * next), so one spare serves it without the free list's pushes and pops. Never owed to the
+     * kernel and never acquired for a submission, so its fields other than the result stay those
+     * of a ready op, and its generation need not change (a ready op cannot be cancelled).
+     */
+    private Op spareReady;
     private Op backlogHead;
     private Op backlogTail;
     private int active;
@@ -127,17 +135,22 @@ public final class OpTable {
      * hands it back through {@link #takeReady(Op)}.
      */
     Op ready(int result) {
-        if (free == null) {
-            grow(ops.length * 2);
+        Op op = spareReady;
+        if (op != null) {
+            spareReady = null;
+        } else {
+            if (free == null) {
+                grow(ops.length * 2);
+            }
+            op = free;
+            free = op.nextFree;
+            op.fd = -1;
+            op.timeoutNanos = 0;
+            op.cqeFlags = 0;
+            op.cancelRequested = false;
         }
-        Op op = free;
-        free = op.nextFree;
         op.state = Op.READY;
         op.opcode = Opcode.NOP;
-        op.fd = -1;
-        op.timeoutNanos = 0;
-        op.cqeFlags = 0;
-        op.cancelRequested = false;
         classify(op, result);
         active++;
         return op;
@@ -148,7 +161,15 @@ public final class OpTable {
         if (op.state != Op.READY) {
             throw new IllegalStateException("not a ready op: " + op);
         }
-        recycle(op);
+        if (spareReady != null) {
+            recycle(op);
+            return;
+        }
+        // A ready op names no memory and has no waiter: only its target is dropped.
+        op.state = Op.FREE;
+        op.target = null;
+        active--;
+        spareReady = op;
     }
 
     /** Whether this worker's kernel has {@code opcode}, from the ring's probe. */

@@ -59,12 +59,12 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
     private Throwable failure;
 
     /**
-     * The op whose result the step reads: the one whose completion resumed it (valid until the
-     * step returns, when the table recycles it) or a ready op taken inline.
+     * The op whose result the step reads, only while the step runs: the one whose completion
+     * resumed it (the table recycles it when the step returns) or a ready op taken inline (held
+     * here until the step awaits another ready op or returns, then recycled: one field serves
+     * both, and a ready op is told from a completed one by its state).
      */
     private Op lastOp;
-    /** A ready op taken inline in this step: recycled when the step awaits another op or returns. */
-    private Op heldReady;
 
     /**
      * Runs the state machine from {@link #state} until it suspends, completes, or throws (the
@@ -111,9 +111,9 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
      */
     protected final boolean await(Op op) {
         if (op.isReady()) {
-            releaseReady();
-            heldReady = op;
+            Op last = lastOp;
             lastOp = op;
+            giveBackReady(last);
             return false;
         }
         worker.table.submit(op, this);
@@ -324,17 +324,23 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
         lastOp = op;
         // No owner check: the op came from this frame's worker's table, which only its thread reaps.
         run();
-        if (lastOp == op) {
-            // The table recycles the op once this returns: a later step must not read another's result.
-            lastOp = null;
-        }
     }
 
-    private void releaseReady() {
-        Op held = heldReady;
-        if (held != null) {
-            heldReady = null;
-            worker.table.takeReady(held);
+    /**
+     * Ends the step's hold on its last op: a later step must not read a result the table has
+     * recycled meanwhile. A ready op goes back to the table here; a completed one, when the
+     * completion that resumed the step returns.
+     */
+    private void forgetLastOp() {
+        Op last = lastOp;
+        lastOp = null;
+        giveBackReady(last);
+    }
+
+    /** Hands {@code op} back to the table if it is a ready op this frame took inline. */
+    private void giveBackReady(Op op) {
+        if (op != null && op.isReady()) {
+            worker.table.takeReady(op);
         }
     }
 
@@ -370,8 +376,8 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
             failure = t;
             status = DONE;
         }
-        // Before a switch moves the frame: the ready op belongs to this worker's table.
-        releaseReady();
+        // Before a switch moves the frame: a ready op belongs to this worker's table.
+        forgetLastOp();
         if (status == SUSPENDED) {
             Worker target = switchTarget;
             if (target != null) {
