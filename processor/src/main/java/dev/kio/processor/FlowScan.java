@@ -41,7 +41,6 @@ import javax.lang.model.element.ElementKind;
 import javax.lang.model.element.ExecutableElement;
 import javax.lang.model.element.Modifier;
 import javax.lang.model.element.TypeElement;
-import javax.lang.model.util.Elements;
 
 /**
  * Binds the names in one flow body and finds its suspension points: each identifier is resolved
@@ -97,7 +96,7 @@ final class FlowScan extends TreePathScanner<Void, Void> {
     private record Scope(Tree owner, Map<String, VariableTree> names, Set<String> classMembers) {
     }
 
-    FlowScan(CompilationUnitTree unit, SourcePositions positions, Elements elements, TypeElement handler,
+    FlowScan(CompilationUnitTree unit, SourcePositions positions, Members members, TypeElement handler,
             List<FlowMethod> flows, AwaitNames awaitNames, ExecutableElement flowElement) {
         this.unit = unit;
         this.positions = positions;
@@ -110,7 +109,7 @@ final class FlowScan extends TreePathScanner<Void, Void> {
         }
         for (TypeElement t = handler; t != null; t = enclosingType(t)) {
             boolean outer = t != handler;
-            for (Element m : elements.getAllMembers(t)) {
+            for (Element m : members.of(t)) {
                 if (outer && !m.getModifiers().contains(Modifier.STATIC)) {
                     continue;
                 }
