@@ -77,6 +77,7 @@ final class FlowScan extends TreePathScanner<Void, Void> {
     final Set<VariableTree> patternBindings = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     final List<Problem> problems = new ArrayList<>();
     final List<Integer> suspensionPositions = new ArrayList<>();
+    private final Map<String, VariableTree> params = new HashMap<>();
 
     private final CompilationUnitTree unit;
     private final SourcePositions positions;
@@ -130,7 +131,6 @@ final class FlowScan extends TreePathScanner<Void, Void> {
 
     void scanFlow(TreePath methodPath) {
         MethodTree m = (MethodTree) methodPath.getLeaf();
-        Map<String, VariableTree> params = new HashMap<>();
         for (VariableTree p : m.getParameters()) {
             params.put(p.getName().toString(), p);
         }
@@ -473,6 +473,30 @@ final class FlowScan extends TreePathScanner<Void, Void> {
             }
         }
         return false;
+    }
+
+    /**
+     * The parameter or the one local of the flow named {@code name} that is declared before
+     * {@code at} in a scope containing it; null if there is none, or more than one such local
+     * (a pattern binding's scope is approximated by the scope around it).
+     */
+    VariableTree declaredBefore(String name, Tree at) {
+        VariableTree param = params.get(name);
+        if (param != null) {
+            return param;
+        }
+        long pos = start(at);
+        VariableTree found = null;
+        for (Map.Entry<VariableTree, Tree> e : localScopes.entrySet()) {
+            VariableTree d = e.getKey();
+            if (d.getName().contentEquals(name) && end(d) <= pos && start(e.getValue()) <= pos && pos < end(e.getValue())) {
+                if (found != null) {
+                    return null;
+                }
+                found = d;
+            }
+        }
+        return found;
     }
 
     /** Whether a suspension point lies after {@code decl} inside its scope: then the local lives across it. */

@@ -75,6 +75,8 @@ final class Typer {
     /** Per local, and per expression: null values are answers too (cannot tell). */
     private final Map<VariableTree, TypeMirror> localTypes = new IdentityHashMap<>();
     private final Map<ExpressionTree, TypeMirror> expressionTypes = new IdentityHashMap<>();
+    /** The types scopes asked so far gave the flow's locals. */
+    private final Map<VariableTree, TypeMirror> seenInScope = new IdentityHashMap<>();
 
     Typer(Trees trees, Members members, Types types, CompilationUnitTree unit, TypeElement handler,
             TreePath method, FlowScan scan, Map<String, TypeElement> generating) {
@@ -111,6 +113,10 @@ final class Typer {
         if (decl.getType() instanceof PrimitiveTypeTree || decl.getType() instanceof ArrayTypeTree a
                 && a.getType() instanceof PrimitiveTypeTree) {
             return resolveTypeTree(decl.getType());
+        }
+        TypeMirror known = seenInScope.get(decl);
+        if (known != null) {
+            return known;
         }
         for (Map.Entry<Tree, FlowScan.Binding> e : scan.bindings.entrySet()) {
             if (e.getValue() instanceof FlowScan.Local l && l.decl() == decl) {
@@ -152,8 +158,28 @@ final class Typer {
                     }
                 }
             }
+            learnLocals(p, m);
             return m;
         });
+    }
+
+    /**
+     * Keeps what one scope says of every local in it, so that typing the flow asks javac for a
+     * scope about once instead of once per local. Not from inside a class body, whose own locals
+     * may hide the flow's.
+     */
+    private void learnLocals(TreePath at, Map<String, TypeMirror> inScope) {
+        for (TreePath p = at; p != null && p.getLeaf() != method.getLeaf(); p = p.getParentPath()) {
+            if (p.getLeaf() instanceof com.sun.source.tree.ClassTree || p.getLeaf() instanceof com.sun.source.tree.LambdaExpressionTree) {
+                return;
+            }
+        }
+        for (Map.Entry<String, TypeMirror> e : inScope.entrySet()) {
+            VariableTree decl = e.getValue() == null || erroneous(e.getValue()) ? null : scan.declaredBefore(e.getKey(), at.getLeaf());
+            if (decl != null) {
+                seenInScope.putIfAbsent(decl, e.getValue());
+            }
+        }
     }
 
     boolean isSubtype(TypeMirror a, TypeMirror b) {
