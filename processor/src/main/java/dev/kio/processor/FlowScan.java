@@ -41,7 +41,6 @@ import javax.lang.model.element.ElementKind;
 import javax.lang.model.element.ExecutableElement;
 import javax.lang.model.element.Modifier;
 import javax.lang.model.element.TypeElement;
-import javax.lang.model.util.Elements;
 
 /**
  * Binds the names in one flow body and finds its suspension points: each identifier is resolved
@@ -78,6 +77,7 @@ final class FlowScan extends TreePathScanner<Void, Void> {
     final Set<VariableTree> patternBindings = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     final List<Problem> problems = new ArrayList<>();
     final List<Integer> suspensionPositions = new ArrayList<>();
+    private final Map<String, VariableTree> params = new HashMap<>();
 
     private final CompilationUnitTree unit;
     private final SourcePositions positions;
@@ -97,7 +97,7 @@ final class FlowScan extends TreePathScanner<Void, Void> {
     private record Scope(Tree owner, Map<String, VariableTree> names, Set<String> classMembers) {
     }
 
-    FlowScan(CompilationUnitTree unit, SourcePositions positions, Elements elements, TypeElement handler,
+    FlowScan(CompilationUnitTree unit, SourcePositions positions, Members members, TypeElement handler,
             List<FlowMethod> flows, AwaitNames awaitNames, ExecutableElement flowElement) {
         this.unit = unit;
         this.positions = positions;
@@ -110,7 +110,7 @@ final class FlowScan extends TreePathScanner<Void, Void> {
         }
         for (TypeElement t = handler; t != null; t = enclosingType(t)) {
             boolean outer = t != handler;
-            for (Element m : elements.getAllMembers(t)) {
+            for (Element m : members.of(t)) {
                 if (outer && !m.getModifiers().contains(Modifier.STATIC)) {
                     continue;
                 }
@@ -131,7 +131,6 @@ final class FlowScan extends TreePathScanner<Void, Void> {
 
     void scanFlow(TreePath methodPath) {
         MethodTree m = (MethodTree) methodPath.getLeaf();
-        Map<String, VariableTree> params = new HashMap<>();
         for (VariableTree p : m.getParameters()) {
             params.put(p.getName().toString(), p);
         }
@@ -474,6 +473,30 @@ final class FlowScan extends TreePathScanner<Void, Void> {
             }
         }
         return false;
+    }
+
+    /**
+     * The parameter or the one local of the flow named {@code name} that is declared before
+     * {@code at} in a scope containing it; null if there is none, or more than one such local
+     * (a pattern binding's scope is approximated by the scope around it).
+     */
+    VariableTree declaredBefore(String name, Tree at) {
+        VariableTree param = params.get(name);
+        if (param != null) {
+            return param;
+        }
+        long pos = start(at);
+        VariableTree found = null;
+        for (Map.Entry<VariableTree, Tree> e : localScopes.entrySet()) {
+            VariableTree d = e.getKey();
+            if (d.getName().contentEquals(name) && end(d) <= pos && start(e.getValue()) <= pos && pos < end(e.getValue())) {
+                if (found != null) {
+                    return null;
+                }
+                found = d;
+            }
+        }
+        return found;
     }
 
     /** Whether a suspension point lies after {@code decl} inside its scope: then the local lives across it. */

@@ -200,6 +200,10 @@ final class HandlerWriter {
                         flow.element().getSimpleName() + "(" + paramList(flow) + ")");
         // What the user suppressed around the flow also holds for the locals kept in fields.
         java.util.Set<String> suppress = new java.util.TreeSet<>(low.suppressions);
+        // Falling from one state into the next is how the states are chained. And -Xlint's overloads
+        // check would go through all of Frame's inherited methods again in every continuation class.
+        suppress.add("\"fallthrough\"");
+        suppress.add("\"overloads\"");
         for (Element e = flow.element().getEnclosingElement(); e instanceof TypeElement type; e = type.getEnclosingElement()) {
             SuppressWarnings s = type.getAnnotation(SuppressWarnings.class);
             if (s != null) {
@@ -208,12 +212,12 @@ final class HandlerWriter {
                 }
             }
         }
-        if (!suppress.isEmpty()) {
-            t.addAnnotation(AnnotationSpec.builder(SuppressWarnings.class)
-                    .addMember("value", "{$L}", String.join(", ", suppress)).build());
-        }
+        t.addAnnotation(AnnotationSpec.builder(SuppressWarnings.class)
+                .addMember("value", "{$L}", String.join(", ", suppress)).build());
+        // A lambda with the type written out: javac infers a diamond around a constructor reference slowly.
         t.addField(FieldSpec.builder(ParameterizedTypeName.get(FRAME_KIND, self), "KIND", Modifier.STATIC, Modifier.FINAL)
-                .initializer("new $T<>($L::new, $L)", FRAME_KIND, flow.frameName(), MAX_IDLE).build());
+                .initializer("new $T(() -> new $L(), $L)", ParameterizedTypeName.get(FRAME_KIND, self), flow.frameName(), MAX_IDLE)
+                .build());
         t.addField(handlerName, "self", Modifier.PRIVATE);
         for (Lowering.Field f : low.fields.values()) {
             t.addField(source(f.type()), f.name(), Modifier.PRIVATE);
@@ -234,16 +238,14 @@ final class HandlerWriter {
         start.addStatement("return this");
         t.addMethod(start.build());
 
-        MethodSpec.Builder step = MethodSpec.methodBuilder("step")
-                .addAnnotation(Override.class)
+        // step, value and clear override Frame's; no @Override on them: javac would resolve and check
+        // three annotations per flow for what the generated code gets right by construction.
+        t.addMethod(MethodSpec.methodBuilder("step")
                 .addModifiers(Modifier.PROTECTED)
                 .addException(Throwable.class)
-                .addCode("$L", stepBody(low));
-        // Falling from one state into the next is how the states are chained.
-        step.addAnnotation(AnnotationSpec.builder(SuppressWarnings.class).addMember("value", "$S", "fallthrough").build());
-        t.addMethod(step.build());
+                .addCode("$L", stepBody(low)).build());
         if (flow.element().getReturnType().getKind() != TypeKind.VOID) {
-            t.addMethod(MethodSpec.methodBuilder("value").addAnnotation(Override.class).addModifiers(Modifier.PROTECTED)
+            t.addMethod(MethodSpec.methodBuilder("value").addModifiers(Modifier.PROTECTED)
                     .returns(result).addStatement("return $$ret").build());
         }
         CodeBlock.Builder clear = CodeBlock.builder().addStatement("self = null");
@@ -252,7 +254,7 @@ final class HandlerWriter {
                 clear.addStatement("$L = null", f.name());
             }
         }
-        t.addMethod(MethodSpec.methodBuilder("clear").addAnnotation(Override.class).addModifiers(Modifier.PROTECTED)
+        t.addMethod(MethodSpec.methodBuilder("clear").addModifiers(Modifier.PROTECTED)
                 .addCode(clear.build()).build());
         return t.build();
     }

@@ -136,6 +136,7 @@ public final class KioProcessor extends AbstractProcessor {
         deferred.clear();
         // The classes this round writes: a flow may start their flows before they exist.
         Map<String, TypeElement> generating = new HashMap<>();
+        Members members = new Members(processingEnv.getElementUtils());
         for (TypeElement type : handlerTypes) {
             generating.put(qualifiedGeneratedName(type), type);
         }
@@ -143,7 +144,7 @@ public final class KioProcessor extends AbstractProcessor {
             List<Problem> own = new ArrayList<>();
             String source;
             try {
-                source = processHandler(type, own, generating);
+                source = processHandler(type, own, generating, members);
             } catch (Unresolved u) {
                 deferred.add(type.getQualifiedName().toString());
                 continue;
@@ -203,7 +204,8 @@ public final class KioProcessor extends AbstractProcessor {
     }
 
     /** Checks the class and its flows, then lowers each flow; null when something is wrong (see {@code problems}). */
-    private String processHandler(TypeElement type, List<Problem> problems, Map<String, TypeElement> generating) {
+    private String processHandler(TypeElement type, List<Problem> problems, Map<String, TypeElement> generating,
+            Members members) {
         checkHandlerClass(type, problems);
         TreePath typePath = trees.getPath(type);
         if (typePath == null) {
@@ -228,9 +230,13 @@ public final class KioProcessor extends AbstractProcessor {
         SourcePositions positions = trees.getSourcePositions();
         AwaitNames awaitNames = new AwaitNames(unit);
         Map<FlowMethod, FlowScan> scans = new LinkedHashMap<>();
+        // Trees.getPath(element) searches the whole compilation unit: once per flow.
+        Map<FlowMethod, TreePath> paths = new HashMap<>();
         for (FlowMethod f : flows) {
-            FlowScan scan = new FlowScan(unit, positions, processingEnv.getElementUtils(), type, flows, awaitNames, f.element());
-            scan.scanFlow(trees.getPath(f.element()));
+            FlowScan scan = new FlowScan(unit, positions, members, type, flows, awaitNames, f.element());
+            TreePath path = new TreePath(typePath, f.tree());
+            paths.put(f, path);
+            scan.scanFlow(path);
             problems.addAll(scan.problems);
             scans.put(f, scan);
         }
@@ -241,8 +247,8 @@ public final class KioProcessor extends AbstractProcessor {
         List<HandlerWriter.Lowered> lowered = new ArrayList<>();
         for (FlowMethod f : flows) {
             FlowScan scan = scans.get(f);
-            Typer typer = new Typer(trees, processingEnv.getElementUtils(), processingEnv.getTypeUtils(), unit, type,
-                    trees.getPath(f.element()), scan, generating);
+            Typer typer = new Typer(trees, members, processingEnv.getTypeUtils(), unit, type,
+                    paths.get(f), scan, generating);
             checkUnawaited(f, scan, typer, unit, problems);
             Map<FlowMethod, String> embedded = new LinkedHashMap<>();
             for (FlowMethod callee : scan.flowCalls.values()) {
@@ -260,11 +266,11 @@ public final class KioProcessor extends AbstractProcessor {
         if (!problems.isEmpty()) {
             return null;
         }
-        return HandlerWriter.write(new Handler(type, unit, generatedName(type)), lowered, hasOtherAbstractMethods(type));
+        return HandlerWriter.write(new Handler(type, unit, generatedName(type)), lowered, hasOtherAbstractMethods(type, members));
     }
 
-    private boolean hasOtherAbstractMethods(TypeElement type) {
-        for (Element m : processingEnv.getElementUtils().getAllMembers(type)) {
+    private static boolean hasOtherAbstractMethods(TypeElement type, Members members) {
+        for (Element m : members.of(type)) {
             if (m.getKind() == ElementKind.METHOD && m.getModifiers().contains(Modifier.ABSTRACT)) {
                 return true;
             }

@@ -636,6 +636,9 @@ final class Lowering {
                 ? text(v.getModifiers()) + " " : "";
         String type = v.getType() == null ? "var" : text(v.getType());
         String init = v.getInitializer() == null ? "" : " = " + value(v.getInitializer());
+        // A block that ended just before is braced first: the braces move the code after it, where
+        // this declaration's block starts.
+        closeEndedScope();
         if (scopeState != cur) {
             scopeState = cur;
             scopeAt = cur.code.length();

@@ -59,6 +59,7 @@ import javax.lang.model.util.Types;
  */
 final class Typer {
     private final Trees trees;
+    private final Members members;
     private final Elements elements;
     private final Types types;
     private final CompilationUnitTree unit;
@@ -71,11 +72,17 @@ final class Typer {
     private final Map<String, TypeElement> generating;
     private final Map<Tree, TreePath> pathCache = new IdentityHashMap<>();
     private final Map<Tree, Map<String, TypeMirror>> scopeCache = new IdentityHashMap<>();
+    /** Per local, and per expression: null values are answers too (cannot tell). */
+    private final Map<VariableTree, TypeMirror> localTypes = new IdentityHashMap<>();
+    private final Map<ExpressionTree, TypeMirror> expressionTypes = new IdentityHashMap<>();
+    /** The types scopes asked so far gave the flow's locals. */
+    private final Map<VariableTree, TypeMirror> seenInScope = new IdentityHashMap<>();
 
-    Typer(Trees trees, Elements elements, Types types, CompilationUnitTree unit, TypeElement handler,
+    Typer(Trees trees, Members members, Types types, CompilationUnitTree unit, TypeElement handler,
             TreePath method, FlowScan scan, Map<String, TypeElement> generating) {
         this.trees = trees;
-        this.elements = elements;
+        this.members = members;
+        this.elements = members.elements;
         this.types = types;
         this.unit = unit;
         this.handler = handler;
@@ -91,8 +98,26 @@ final class Typer {
         return pathCache.computeIfAbsent(t, k -> TreePath.getPath(method, k));
     }
 
-    /** The type of a local, from a place where it is in scope. */
+    /** The type of a local, from a place where it is in scope; null when it cannot be told. */
     TypeMirror localType(VariableTree decl) {
+        // A local has one type wherever it is read: each getScope type-checks a copy of the whole method.
+        if (localTypes.containsKey(decl)) {
+            return localTypes.get(decl);
+        }
+        TypeMirror t = findLocalType(decl);
+        localTypes.put(decl, t);
+        return t;
+    }
+
+    private TypeMirror findLocalType(VariableTree decl) {
+        if (decl.getType() instanceof PrimitiveTypeTree || decl.getType() instanceof ArrayTypeTree a
+                && a.getType() instanceof PrimitiveTypeTree) {
+            return resolveTypeTree(decl.getType());
+        }
+        TypeMirror known = seenInScope.get(decl);
+        if (known != null) {
+            return known;
+        }
         for (Map.Entry<Tree, FlowScan.Binding> e : scan.bindings.entrySet()) {
             if (e.getValue() instanceof FlowScan.Local l && l.decl() == decl) {
                 TypeMirror t = scopeTypes(e.getKey()).get(decl.getName().toString());
@@ -133,8 +158,28 @@ final class Typer {
                     }
                 }
             }
+            learnLocals(p, m);
             return m;
         });
+    }
+
+    /**
+     * Keeps what one scope says of every local in it, so that typing the flow asks javac for a
+     * scope about once instead of once per local. Not from inside a class body, whose own locals
+     * may hide the flow's.
+     */
+    private void learnLocals(TreePath at, Map<String, TypeMirror> inScope) {
+        for (TreePath p = at; p != null && p.getLeaf() != method.getLeaf(); p = p.getParentPath()) {
+            if (p.getLeaf() instanceof com.sun.source.tree.ClassTree || p.getLeaf() instanceof com.sun.source.tree.LambdaExpressionTree) {
+                return;
+            }
+        }
+        for (Map.Entry<String, TypeMirror> e : inScope.entrySet()) {
+            VariableTree decl = e.getValue() == null || erroneous(e.getValue()) ? null : scan.declaredBefore(e.getKey(), at.getLeaf());
+            if (decl != null) {
+                seenInScope.putIfAbsent(decl, e.getValue());
+            }
+        }
     }
 
     boolean isSubtype(TypeMirror a, TypeMirror b) {
@@ -237,8 +282,14 @@ final class Typer {
 
     /** The static type of {@code e}, or null when this small attribution cannot tell (or javac could not either). */
     TypeMirror typeOf(ExpressionTree e) {
+        // Asked again for the same trees: by the check for unawaited operations, then by the lowering.
+        if (expressionTypes.containsKey(e)) {
+            return expressionTypes.get(e);
+        }
         TypeMirror t = attribute(e);
-        return erroneous(t) ? null : t;
+        t = erroneous(t) ? null : t;
+        expressionTypes.put(e, t);
+        return t;
     }
 
     private TypeMirror attribute(ExpressionTree e) {
@@ -294,8 +345,7 @@ final class Typer {
     private TypeMirror identifier(IdentifierTree id) {
         FlowScan.Binding b = scan.bindings.get(id);
         if (b instanceof FlowScan.Local l) {
-            TypeMirror t = scopeTypes(id).get(l.decl().getName().toString());
-            return t != null && !erroneous(t) ? t : localType(l.decl());
+            return localType(l.decl());
         }
         if (b instanceof FlowScan.Member m && m.element().getKind() != ElementKind.METHOD) {
             return memberType(handler.asType(), m.element());
@@ -336,7 +386,7 @@ final class Typer {
         if (!(recv instanceof DeclaredType dt)) {
             return null;
         }
-        for (Element m : elements.getAllMembers((TypeElement) dt.asElement())) {
+        for (Element m : members.of((TypeElement) dt.asElement())) {
             if ((m.getKind() == ElementKind.FIELD || m.getKind() == ElementKind.ENUM_CONSTANT)
                     && m.getSimpleName().contentEquals(name)) {
                 return memberType(recv, m);
@@ -384,7 +434,7 @@ final class Typer {
         }
         List<ExecutableElement> candidates = new ArrayList<>();
         int args = mi.getArguments().size();
-        for (Element m : elements.getAllMembers((TypeElement) dt.asElement())) {
+        for (Element m : members.of((TypeElement) dt.asElement())) {
             if (m.getKind() == ElementKind.METHOD && m.getSimpleName().contentEquals(name)) {
                 ExecutableElement x = (ExecutableElement) m;
                 int n = x.getParameters().size();
@@ -645,7 +695,7 @@ final class Typer {
     }
 
     private TypeElement memberType(TypeElement owner, String simple) {
-        for (Element e : elements.getAllMembers(owner)) {
+        for (Element e : members.of(owner)) {
             if (e instanceof TypeElement te && e.getSimpleName().contentEquals(simple)) {
                 return te;
             }
@@ -789,7 +839,7 @@ final class Typer {
                 if (recv instanceof DeclaredType dt) {
                     // An interface has Object's methods too, which its members do not list.
                     return java.util.stream.Stream.of((TypeElement) dt.asElement(), elements.getTypeElement("java.lang.Object"))
-                            .flatMap(t -> elements.getAllMembers(t).stream()).noneMatch(m ->
+                            .flatMap(t -> members.of(t).stream()).noneMatch(m ->
                                     m.getKind() == ElementKind.METHOD && m.getSimpleName().contentEquals(ms.getIdentifier()));
                 }
                 return recv == null && scan(ms.getExpression(), p);
@@ -825,7 +875,7 @@ final class Typer {
     private boolean named(String name, boolean method) {
         ElementKind kind = method ? ElementKind.METHOD : ElementKind.FIELD;
         for (TypeElement t = handler; t != null; t = t.getEnclosingElement() instanceof TypeElement te ? te : null) {
-            if (elements.getAllMembers(t).stream().anyMatch(m -> (m.getKind() == kind
+            if (members.of(t).stream().anyMatch(m -> (m.getKind() == kind
                     || !method && m.getKind() == ElementKind.ENUM_CONSTANT) && m.getSimpleName().contentEquals(name))) {
                 return true;
             }
@@ -837,7 +887,7 @@ final class Typer {
                 }
                 if (q.getIdentifier().contentEquals("*")) {
                     TypeElement from = elements.getTypeElement(q.getExpression().toString());
-                    if (from == null || elements.getAllMembers(from).stream().anyMatch(m -> m.getSimpleName().contentEquals(name))) {
+                    if (from == null || members.of(from).stream().anyMatch(m -> m.getSimpleName().contentEquals(name))) {
                         return true;
                     }
                 }

@@ -70,6 +70,27 @@ class FlowDifferentialRegressionTest {
     }
 
     @Test
+    void declarationAfterABracedInnerBlockKeepsItsBlockWhole() throws Exception {
+        // The outer block's locals were recorded to start before the inner block was braced: when
+        // the outer block was braced in turn, its brace landed inside the inner block's code.
+        check("""
+                    @Flow
+                    public void f0(int a, int b) throws Exception {
+                        {
+                            {
+                                final int x = log(a) - await(op(1));
+                            }
+                            Runnable r = () -> {
+                                note("run " + a);
+                            };
+                            r.run();
+                        }
+                        log(0);
+                    }
+                """, 3, 4, 5);
+    }
+
+    @Test
     void localReadBeforeALaterOperandAssignsItKeepsItsOldValue() throws Exception {
         // x was read after the await, once x++ (and z = 100) had already run.
         check("""

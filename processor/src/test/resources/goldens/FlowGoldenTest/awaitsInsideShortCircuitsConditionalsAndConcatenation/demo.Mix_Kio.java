@@ -28,8 +28,9 @@ public class Mix_Kio extends demo.Mix {
   /**
    * The continuation of {@link demo.Mix#mix(int, java.lang.String)}.
    */
+  @java.lang.SuppressWarnings({"fallthrough", "overloads"})
   static final class MixFlow extends dev.kio.runtime.worker.Frame<java.lang.String> {
-    static final dev.kio.runtime.worker.FrameKind<MixFlow> KIND = new dev.kio.runtime.worker.FrameKind<>(MixFlow::new, 1024);
+    static final dev.kio.runtime.worker.FrameKind<MixFlow> KIND = new dev.kio.runtime.worker.FrameKind<MixFlow>(() -> new MixFlow(), 1024);
 
     private demo.Mix self;
 
@@ -65,8 +66,6 @@ public class Mix_Kio extends demo.Mix {
       return this;
     }
 
-    @java.lang.Override
-    @java.lang.SuppressWarnings("fallthrough")
     protected void step() throws java.lang.Throwable {
       $dispatch:
       for (;;) {
@@ -141,12 +140,10 @@ public class Mix_Kio extends demo.Mix {
       }
     }
 
-    @java.lang.Override
     protected java.lang.String value() {
       return $ret;
     }
 
-    @java.lang.Override
     protected void clear() {
       self = null;
       $ret = null;

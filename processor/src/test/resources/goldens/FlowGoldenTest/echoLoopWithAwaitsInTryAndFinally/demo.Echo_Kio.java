@@ -28,8 +28,9 @@ public class Echo_Kio extends demo.Echo {
   /**
    * The continuation of {@link demo.Echo#session(int[])}.
    */
+  @java.lang.SuppressWarnings({"fallthrough", "overloads"})
   static final class SessionFlow extends dev.kio.runtime.worker.Frame<java.lang.Integer> {
-    static final dev.kio.runtime.worker.FrameKind<SessionFlow> KIND = new dev.kio.runtime.worker.FrameKind<>(SessionFlow::new, 1024);
+    static final dev.kio.runtime.worker.FrameKind<SessionFlow> KIND = new dev.kio.runtime.worker.FrameKind<SessionFlow>(() -> new SessionFlow(), 1024);
 
     private demo.Echo self;
 
@@ -58,8 +59,6 @@ public class Echo_Kio extends demo.Echo {
       return this;
     }
 
-    @java.lang.Override
-    @java.lang.SuppressWarnings("fallthrough")
     protected void step() throws java.lang.Throwable {
       $dispatch:
       for (;;) {
@@ -137,12 +136,10 @@ public class Echo_Kio extends demo.Echo {
       }
     }
 
-    @java.lang.Override
     protected java.lang.Integer value() {
       return $ret;
     }
 
-    @java.lang.Override
     protected void clear() {
       self = null;
       chunks = null;

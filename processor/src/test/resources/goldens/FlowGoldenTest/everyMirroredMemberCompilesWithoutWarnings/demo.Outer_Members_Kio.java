@@ -59,9 +59,9 @@ public abstract class Outer_Members_Kio extends demo.Outer.Members {
   /**
    * The continuation of {@link demo.Outer.Members#lookup(java.util.List, int[], java.lang.String[])}.
    */
-  @java.lang.SuppressWarnings({"rawtypes"})
+  @java.lang.SuppressWarnings({"fallthrough", "overloads", "rawtypes"})
   static final class LookupFlow extends dev.kio.runtime.worker.Frame<java.util.Map<java.lang.String, java.util.List<java.lang.Integer>>> {
-    static final dev.kio.runtime.worker.FrameKind<LookupFlow> KIND = new dev.kio.runtime.worker.FrameKind<>(LookupFlow::new, 1024);
+    static final dev.kio.runtime.worker.FrameKind<LookupFlow> KIND = new dev.kio.runtime.worker.FrameKind<LookupFlow>(() -> new LookupFlow(), 1024);
 
     private demo.Outer.Members self;
 
@@ -91,8 +91,6 @@ public abstract class Outer_Members_Kio extends demo.Outer.Members {
       return this;
     }
 
-    @java.lang.Override
-    @java.lang.SuppressWarnings("fallthrough")
     protected void step() throws java.lang.Throwable {
       $dispatch:
       for (;;) {
@@ -119,12 +117,10 @@ public abstract class Outer_Members_Kio extends demo.Outer.Members {
       }
     }
 
-    @java.lang.Override
     protected java.util.Map<java.lang.String, java.util.List<java.lang.Integer>> value() {
       return $ret;
     }
 
-    @java.lang.Override
     protected void clear() {
       self = null;
       $ret = null;
@@ -141,9 +137,9 @@ public abstract class Outer_Members_Kio extends demo.Outer.Members {
   /**
    * The continuation of {@link demo.Outer.Members#raw(java.lang.Object)}.
    */
-  @java.lang.SuppressWarnings({"rawtypes", "unchecked"})
+  @java.lang.SuppressWarnings({"fallthrough", "overloads", "rawtypes", "unchecked"})
   static final class RawFlow extends dev.kio.runtime.worker.Frame<java.util.List<java.lang.String>[]> {
-    static final dev.kio.runtime.worker.FrameKind<RawFlow> KIND = new dev.kio.runtime.worker.FrameKind<>(RawFlow::new, 1024);
+    static final dev.kio.runtime.worker.FrameKind<RawFlow> KIND = new dev.kio.runtime.worker.FrameKind<RawFlow>(() -> new RawFlow(), 1024);
 
     private demo.Outer.Members self;
 
@@ -160,8 +156,6 @@ public abstract class Outer_Members_Kio extends demo.Outer.Members {
       return this;
     }
 
-    @java.lang.Override
-    @java.lang.SuppressWarnings("fallthrough")
     protected void step() throws java.lang.Throwable {
       $dispatch:
       for (;;) {
@@ -179,12 +173,10 @@ public abstract class Outer_Members_Kio extends demo.Outer.Members {
       }
     }
 
-    @java.lang.Override
     protected java.util.List<java.lang.String>[] value() {
       return $ret;
     }
 
-    @java.lang.Override
     protected void clear() {
       self = null;
       $ret = null;
@@ -196,9 +188,9 @@ public abstract class Outer_Members_Kio extends demo.Outer.Members {
   /**
    * The continuation of {@link demo.Outer.Members#nothing()}.
    */
-  @java.lang.SuppressWarnings({"rawtypes"})
+  @java.lang.SuppressWarnings({"fallthrough", "overloads", "rawtypes"})
   static final class NothingFlow extends dev.kio.runtime.worker.Frame<java.lang.Void> {
-    static final dev.kio.runtime.worker.FrameKind<NothingFlow> KIND = new dev.kio.runtime.worker.FrameKind<>(NothingFlow::new, 1024);
+    static final dev.kio.runtime.worker.FrameKind<NothingFlow> KIND = new dev.kio.runtime.worker.FrameKind<NothingFlow>(() -> new NothingFlow(), 1024);
 
     private demo.Outer.Members self;
 
@@ -210,8 +202,6 @@ public abstract class Outer_Members_Kio extends demo.Outer.Members {
       return this;
     }
 
-    @java.lang.Override
-    @java.lang.SuppressWarnings("fallthrough")
     protected void step() throws java.lang.Throwable {
       $dispatch:
       for (;;) {
@@ -236,7 +226,6 @@ public abstract class Outer_Members_Kio extends demo.Outer.Members {
       }
     }
 
-    @java.lang.Override
     protected void clear() {
       self = null;
     }

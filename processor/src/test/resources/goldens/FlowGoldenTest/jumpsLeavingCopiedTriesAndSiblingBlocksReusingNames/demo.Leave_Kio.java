@@ -36,8 +36,9 @@ public class Leave_Kio extends demo.Leave {
   /**
    * The continuation of {@link demo.Leave#attempts(int)}.
    */
+  @java.lang.SuppressWarnings({"fallthrough", "overloads"})
   static final class AttemptsFlow extends dev.kio.runtime.worker.Frame<java.lang.Integer> {
-    static final dev.kio.runtime.worker.FrameKind<AttemptsFlow> KIND = new dev.kio.runtime.worker.FrameKind<>(AttemptsFlow::new, 1024);
+    static final dev.kio.runtime.worker.FrameKind<AttemptsFlow> KIND = new dev.kio.runtime.worker.FrameKind<AttemptsFlow>(() -> new AttemptsFlow(), 1024);
 
     private demo.Leave self;
 
@@ -58,8 +59,6 @@ public class Leave_Kio extends demo.Leave {
       return this;
     }
 
-    @java.lang.Override
-    @java.lang.SuppressWarnings("fallthrough")
     protected void step() throws java.lang.Throwable {
       $dispatch:
       for (;;) {
@@ -125,12 +124,10 @@ public class Leave_Kio extends demo.Leave {
       }
     }
 
-    @java.lang.Override
     protected java.lang.Integer value() {
       return $ret;
     }
 
-    @java.lang.Override
     protected void clear() {
       self = null;
       $thrown = null;
@@ -141,8 +138,9 @@ public class Leave_Kio extends demo.Leave {
   /**
    * The continuation of {@link demo.Leave#siblings(int)}.
    */
+  @java.lang.SuppressWarnings({"fallthrough", "overloads"})
   static final class SiblingsFlow extends dev.kio.runtime.worker.Frame<java.lang.String> {
-    static final dev.kio.runtime.worker.FrameKind<SiblingsFlow> KIND = new dev.kio.runtime.worker.FrameKind<>(SiblingsFlow::new, 1024);
+    static final dev.kio.runtime.worker.FrameKind<SiblingsFlow> KIND = new dev.kio.runtime.worker.FrameKind<SiblingsFlow>(() -> new SiblingsFlow(), 1024);
 
     private demo.Leave self;
 
@@ -157,8 +155,6 @@ public class Leave_Kio extends demo.Leave {
       return this;
     }
 
-    @java.lang.Override
-    @java.lang.SuppressWarnings("fallthrough")
     protected void step() throws java.lang.Throwable {
       $dispatch:
       for (;;) {
@@ -184,12 +180,10 @@ public class Leave_Kio extends demo.Leave {
       }
     }
 
-    @java.lang.Override
     protected java.lang.String value() {
       return $ret;
     }
 
-    @java.lang.Override
     protected void clear() {
       self = null;
       $ret = null;

@@ -52,8 +52,9 @@ public class Http_Kio extends demo.Http {
   /**
    * The continuation of {@link demo.Http#request(java.lang.String)}.
    */
+  @java.lang.SuppressWarnings({"fallthrough", "overloads"})
   static final class RequestFlow extends dev.kio.runtime.worker.Frame<java.lang.String> {
-    static final dev.kio.runtime.worker.FrameKind<RequestFlow> KIND = new dev.kio.runtime.worker.FrameKind<>(RequestFlow::new, 1024);
+    static final dev.kio.runtime.worker.FrameKind<RequestFlow> KIND = new dev.kio.runtime.worker.FrameKind<RequestFlow>(() -> new RequestFlow(), 1024);
 
     private demo.Http self;
 
@@ -78,8 +79,6 @@ public class Http_Kio extends demo.Http {
       return this;
     }
 
-    @java.lang.Override
-    @java.lang.SuppressWarnings("fallthrough")
     protected void step() throws java.lang.Throwable {
       $dispatch:
       for (;;) {
@@ -108,12 +107,10 @@ public class Http_Kio extends demo.Http {
       }
     }
 
-    @java.lang.Override
     protected java.lang.String value() {
       return $ret;
     }
 
-    @java.lang.Override
     protected void clear() {
       self = null;
       $ret = null;
@@ -126,8 +123,9 @@ public class Http_Kio extends demo.Http {
   /**
    * The continuation of {@link demo.Http#header(java.lang.String)}.
    */
+  @java.lang.SuppressWarnings({"fallthrough", "overloads"})
   static final class HeaderFlow extends dev.kio.runtime.worker.Frame<java.lang.String> {
-    static final dev.kio.runtime.worker.FrameKind<HeaderFlow> KIND = new dev.kio.runtime.worker.FrameKind<>(HeaderFlow::new, 1024);
+    static final dev.kio.runtime.worker.FrameKind<HeaderFlow> KIND = new dev.kio.runtime.worker.FrameKind<HeaderFlow>(() -> new HeaderFlow(), 1024);
 
     private demo.Http self;
 
@@ -146,8 +144,6 @@ public class Http_Kio extends demo.Http {
       return this;
     }
 
-    @java.lang.Override
-    @java.lang.SuppressWarnings("fallthrough")
     protected void step() throws java.lang.Throwable {
       $dispatch:
       for (;;) {
@@ -172,12 +168,10 @@ public class Http_Kio extends demo.Http {
       }
     }
 
-    @java.lang.Override
     protected java.lang.String value() {
       return $ret;
     }
 
-    @java.lang.Override
     protected void clear() {
       self = null;
       $ret = null;
@@ -189,8 +183,9 @@ public class Http_Kio extends demo.Http {
   /**
    * The continuation of {@link demo.Http#trailer(int)}.
    */
+  @java.lang.SuppressWarnings({"fallthrough", "overloads"})
   static final class TrailerFlow extends dev.kio.runtime.worker.Frame<java.lang.Integer> {
-    static final dev.kio.runtime.worker.FrameKind<TrailerFlow> KIND = new dev.kio.runtime.worker.FrameKind<>(TrailerFlow::new, 1024);
+    static final dev.kio.runtime.worker.FrameKind<TrailerFlow> KIND = new dev.kio.runtime.worker.FrameKind<TrailerFlow>(() -> new TrailerFlow(), 1024);
 
     private demo.Http self;
 
@@ -209,8 +204,6 @@ public class Http_Kio extends demo.Http {
       return this;
     }
 
-    @java.lang.Override
-    @java.lang.SuppressWarnings("fallthrough")
     protected void step() throws java.lang.Throwable {
       $dispatch:
       for (;;) {
@@ -233,12 +226,10 @@ public class Http_Kio extends demo.Http {
       }
     }
 
-    @java.lang.Override
     protected java.lang.Integer value() {
       return $ret;
     }
 
-    @java.lang.Override
     protected void clear() {
       self = null;
     }
@@ -247,8 +238,9 @@ public class Http_Kio extends demo.Http {
   /**
    * The continuation of {@link demo.Http#checksum(int)}.
    */
+  @java.lang.SuppressWarnings({"fallthrough", "overloads"})
   static final class ChecksumFlow extends dev.kio.runtime.worker.Frame<java.lang.Integer> {
-    static final dev.kio.runtime.worker.FrameKind<ChecksumFlow> KIND = new dev.kio.runtime.worker.FrameKind<>(ChecksumFlow::new, 1024);
+    static final dev.kio.runtime.worker.FrameKind<ChecksumFlow> KIND = new dev.kio.runtime.worker.FrameKind<ChecksumFlow>(() -> new ChecksumFlow(), 1024);
 
     private demo.Http self;
 
@@ -263,8 +255,6 @@ public class Http_Kio extends demo.Http {
       return this;
     }
 
-    @java.lang.Override
-    @java.lang.SuppressWarnings("fallthrough")
     protected void step() throws java.lang.Throwable {
       $dispatch:
       for (;;) {
@@ -283,12 +273,10 @@ public class Http_Kio extends demo.Http {
       }
     }
 
-    @java.lang.Override
     protected java.lang.Integer value() {
       return $ret;
     }
 
-    @java.lang.Override
     protected void clear() {
       self = null;
     }

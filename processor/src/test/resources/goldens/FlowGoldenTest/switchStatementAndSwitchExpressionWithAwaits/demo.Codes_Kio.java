@@ -28,9 +28,9 @@ public class Codes_Kio extends demo.Codes {
   /**
    * The continuation of {@link demo.Codes#classify(int[])}.
    */
-  @java.lang.SuppressWarnings({"fallthrough"})
+  @java.lang.SuppressWarnings({"fallthrough", "overloads"})
   static final class ClassifyFlow extends dev.kio.runtime.worker.Frame<java.lang.String> {
-    static final dev.kio.runtime.worker.FrameKind<ClassifyFlow> KIND = new dev.kio.runtime.worker.FrameKind<>(ClassifyFlow::new, 1024);
+    static final dev.kio.runtime.worker.FrameKind<ClassifyFlow> KIND = new dev.kio.runtime.worker.FrameKind<ClassifyFlow>(() -> new ClassifyFlow(), 1024);
 
     private demo.Codes self;
 
@@ -55,8 +55,6 @@ public class Codes_Kio extends demo.Codes {
       return this;
     }
 
-    @java.lang.Override
-    @java.lang.SuppressWarnings("fallthrough")
     protected void step() throws java.lang.Throwable {
       $dispatch:
       for (;;) {
@@ -134,12 +132,10 @@ public class Codes_Kio extends demo.Codes {
       }
     }
 
-    @java.lang.Override
     protected java.lang.String value() {
       return $ret;
     }
 
-    @java.lang.Override
     protected void clear() {
       self = null;
       $ret = null;

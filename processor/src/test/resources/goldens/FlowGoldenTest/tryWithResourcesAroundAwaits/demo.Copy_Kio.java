@@ -28,8 +28,9 @@ public class Copy_Kio extends demo.Copy {
   /**
    * The continuation of {@link demo.Copy#copy(java.lang.String)}.
    */
+  @java.lang.SuppressWarnings({"fallthrough", "overloads"})
   static final class CopyFlow extends dev.kio.runtime.worker.Frame<java.lang.String> {
-    static final dev.kio.runtime.worker.FrameKind<CopyFlow> KIND = new dev.kio.runtime.worker.FrameKind<>(CopyFlow::new, 1024);
+    static final dev.kio.runtime.worker.FrameKind<CopyFlow> KIND = new dev.kio.runtime.worker.FrameKind<CopyFlow>(() -> new CopyFlow(), 1024);
 
     private demo.Copy self;
 
@@ -58,8 +59,6 @@ public class Copy_Kio extends demo.Copy {
       return this;
     }
 
-    @java.lang.Override
-    @java.lang.SuppressWarnings("fallthrough")
     protected void step() throws java.lang.Throwable {
       $dispatch:
       for (;;) {
@@ -144,12 +143,10 @@ public class Copy_Kio extends demo.Copy {
       }
     }
 
-    @java.lang.Override
     protected java.lang.String value() {
       return $ret;
     }
 
-    @java.lang.Override
     protected void clear() {
       self = null;
       $ret = null;

@@ -29,8 +29,9 @@ public class Drain_Kio extends demo.Drain {
   /**
    * The continuation of {@link demo.Drain#drain(java.util.List, java.lang.Object)}.
    */
+  @java.lang.SuppressWarnings({"fallthrough", "overloads"})
   static final class DrainFlow extends dev.kio.runtime.worker.Frame<java.lang.Integer> {
-    static final dev.kio.runtime.worker.FrameKind<DrainFlow> KIND = new dev.kio.runtime.worker.FrameKind<>(DrainFlow::new, 1024);
+    static final dev.kio.runtime.worker.FrameKind<DrainFlow> KIND = new dev.kio.runtime.worker.FrameKind<DrainFlow>(() -> new DrainFlow(), 1024);
 
     private demo.Drain self;
 
@@ -58,8 +59,6 @@ public class Drain_Kio extends demo.Drain {
       return this;
     }
 
-    @java.lang.Override
-    @java.lang.SuppressWarnings("fallthrough")
     protected void step() throws java.lang.Throwable {
       $dispatch:
       for (;;) {
@@ -128,12 +127,10 @@ public class Drain_Kio extends demo.Drain {
       }
     }
 
-    @java.lang.Override
     protected java.lang.Integer value() {
       return $ret;
     }
 
-    @java.lang.Override
     protected void clear() {
       self = null;
       items = null;
