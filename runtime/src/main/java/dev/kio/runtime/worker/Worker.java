@@ -256,8 +256,10 @@ public final class Worker {
     }
 
     private void wakeIfParked() {
-        if ((int) PARKED.getVolatile(this) == 1 && PARKED.compareAndSet(this, 1, 0)) {
-            Worker from = current();
+        if (isParked() && PARKED.compareAndSet(this, 1, 0)) {
+            // A MSG_RING wake-up leaves with the sender's next io_uring_enter, which only a worker
+            // thread's loop is sure to make: a direct-mode thread may block next (syncWait) instead.
+            Worker from = Thread.currentThread() instanceof WorkerThread t ? t.worker : null;
             if (from != null && from != this && from.driver.sendWake(ringFd)) {
                 return;
             }
@@ -277,6 +279,11 @@ public final class Worker {
             return false;
         }
         return true;
+    }
+
+    /** Whether the driver is waiting in the kernel, or about to, with nothing to do. */
+    boolean isParked() {
+        return (int) PARKED.getVolatile(this) == 1;
     }
 
     void unpark() {

@@ -69,6 +69,31 @@ class ReadyOpTest {
         }
     }
 
+    @Test
+    void directModeThreadWakesAParkedWorkerItSyncWaitsOn() throws Throwable {
+        try (IoPool pool = IoPool.builder().workers(1).pin(false).start();
+                DirectMode direct = DirectMode.open()) {
+            Worker worker = pool.worker(0);
+            for (int round = 0; round < 50; round++) {
+                // Parked: the worker has nothing to do until this thread's hand-off wakes it.
+                while (!worker.isParked()) {
+                    Thread.onSpinWait();
+                }
+                assertEquals(round, valueOnWorker(worker, round));
+            }
+            assertEquals(7, direct.await(direct.worker().ops().ready(7)), "direct mode still usable afterwards");
+        }
+    }
+
+    private static int valueOnWorker(Worker worker, int n) throws Throwable {
+        return worker.syncWait(new Frame<Integer>() {
+            @Override
+            protected void step() {
+                complete(n);
+            }
+        });
+    }
+
     private static int activeOps(Worker worker) throws Throwable {
         return worker.syncWait(new Frame<Integer>() {
             @Override
