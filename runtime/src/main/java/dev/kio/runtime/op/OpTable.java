@@ -27,7 +27,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * A linked chain ({@link Op#link}) is placed all at once or not at all, so its SQEs are always
  * contiguous, and it completes once, for its waiter, when its last op has completed.
  */
-public final class OpTable {
+public final class OpTable implements Ring.CqeHandler {
     private static final int SCRATCH_BYTES = 32;
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
     /** IORING_CQE_F_NOTIF: a zero-copy send's notification that the kernel is done with the memory. */
@@ -53,6 +53,7 @@ public final class OpTable {
     private long submitted;
     private long completed;
     private long stale;
+    private long reserved;
 
     /**
      * @param ring     the ring to submit to, owned by the calling thread
@@ -370,6 +371,30 @@ public final class OpTable {
     }
 
     /**
+     * Hands every visible CQE to {@link #onCqe}: the reap loop runs with the table one hop away,
+     * not behind its owner.
+     *
+     * @return how many CQEs were reaped
+     */
+    public int reap() {
+        return ring.reap(this);
+    }
+
+    /**
+     * One CQE: a reserved {@code user_data} ({@link UserData#isReserved}, such as a
+     * {@link UserData#WAKE}) belongs to no op and is only counted ({@link #reservedCompletions()});
+     * every other goes to {@link #complete}.
+     */
+    @Override
+    public void onCqe(long userData, int res, int flags) {
+        if (UserData.isReserved(userData)) {
+            reserved++;
+        } else {
+            complete(userData, res, flags);
+        }
+    }
+
+    /**
      * Turns a CQE back into its op's completion. A CQE whose slot or generation does not match
      * a live op (stale or duplicate) is counted in {@link #staleCompletions()} and dropped. A link
      * timeout's CQE only settles the count of those owed: its op's slot may hold another op by now.
@@ -606,5 +631,10 @@ public final class OpTable {
     /** CQEs that matched no live op and were dropped. */
     public long staleCompletions() {
         return stale;
+    }
+
+    /** CQEs with a reserved {@code user_data} that {@link #reap} counted. */
+    public long reservedCompletions() {
+        return reserved;
     }
 }
