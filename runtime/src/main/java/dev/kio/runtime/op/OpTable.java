@@ -27,7 +27,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * A linked chain ({@link Op#link}) is placed all at once or not at all, so its SQEs are always
  * contiguous, and it completes once, for its waiter, when its last op has completed.
  */
-public final class OpTable implements Ring.CqeHandler {
+public final class OpTable {
     private static final int SCRATCH_BYTES = 32;
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
     /** IORING_CQE_F_NOTIF: a zero-copy send's notification that the kernel is done with the memory. */
@@ -371,27 +371,52 @@ public final class OpTable implements Ring.CqeHandler {
     }
 
     /**
-     * Hands every visible CQE to {@link #onCqe}: the reap loop runs with the table one hop away,
-     * not behind its owner.
+     * Reaps every visible CQE: a reserved {@code user_data} ({@link UserData#isReserved}, such as
+     * a {@link UserData#WAKE}) belongs to no op and is only counted
+     * ({@link #reservedCompletions()}); every other goes to {@link #complete}. The loop looks each
+     * CQE's op up one CQE ahead:
+     * the op's slot and generation load while the CQE before it is delivered (its waiter runs),
+     * not in a chain of dependent loads after it. The op is checked again when its own CQE is
+     * handled, since an earlier one may have recycled it.
      *
      * @return how many CQEs were reaped
      */
     public int reap() {
-        return ring.reap(this);
+        Ring r = ring;
+        int head = r.cqHead();
+        int tail = r.cqTail();
+        Op op = head != tail ? live(r.cqeUserData(head)) : null;
+        for (int i = head; i != tail; i++) {
+            long userData = r.cqeUserData(i);
+            long resFlags = r.cqeResFlags(i);
+            r.cqRead(i + 1);
+            Op next = i + 1 != tail ? live(r.cqeUserData(i + 1)) : null;
+            if (UserData.isReserved(userData)) {
+                reserved++;
+            } else {
+                complete(userData, op, (int) resFlags, (int) (resFlags >>> 32));
+            }
+            op = next;
+        }
+        r.cqRelease();
+        return tail - head;
     }
 
     /**
-     * One CQE: a reserved {@code user_data} ({@link UserData#isReserved}, such as a
-     * {@link UserData#WAKE}) belongs to no op and is only counted ({@link #reservedCompletions()});
-     * every other goes to {@link #complete}.
+     * The op in {@code userData}'s slot if it still has that generation, else null. Generations
+     * only grow, so a CQE whose op has moved on is stale for good; one that matches now may not
+     * match after an earlier CQE recycled its op, and is checked again.
      */
-    @Override
-    public void onCqe(long userData, int res, int flags) {
-        if (UserData.isReserved(userData)) {
-            reserved++;
-        } else {
-            complete(userData, res, flags);
+    private Op live(long userData) {
+        int slot = UserData.slot(userData);
+        Op[] all = ops;
+        if (slot < all.length) {
+            Op op = all[slot];
+            if (op.generation == UserData.generation(userData)) {
+                return op;
+            }
         }
+        return null;
     }
 
     /**
@@ -400,6 +425,11 @@ public final class OpTable implements Ring.CqeHandler {
      * timeout's CQE only settles the count of those owed: its op's slot may hold another op by now.
      */
     public void complete(long userData, int res, int flags) {
+        complete(userData, live(userData), res, flags);
+    }
+
+    /** {@link #complete(long, int, int)} with {@code userData}'s op looked up already ({@link #live}). */
+    private void complete(long userData, Op op, int res, int flags) {
         if (UserData.kind(userData) == UserData.LINK_TIMEOUT) {
             if (linkTimeoutsOwed == 0) {
                 stale++;
@@ -408,8 +438,6 @@ public final class OpTable implements Ring.CqeHandler {
             }
             return;
         }
-        int slot = UserData.slot(userData);
-        Op op = slot < ops.length ? ops[slot] : null;
         if (op == null || op.generation != UserData.generation(userData) || !owedByKernel(op.state)) {
             stale++;
             return;
