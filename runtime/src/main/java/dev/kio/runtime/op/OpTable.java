@@ -54,6 +54,7 @@ public final class OpTable {
     private long completed;
     private long stale;
     private long reserved;
+    private boolean reaping;
 
     /**
      * @param ring     the ring to submit to, owned by the calling thread
@@ -374,14 +375,28 @@ public final class OpTable {
      * Reaps every visible CQE: a reserved {@code user_data} ({@link UserData#isReserved}, such as
      * a {@link UserData#WAKE}) belongs to no op and is only counted
      * ({@link #reservedCompletions()}); every other goes to {@link #complete}. The loop looks each
-     * CQE's op up one CQE ahead:
-     * the op's slot and generation load while the CQE before it is delivered (its waiter runs),
-     * not in a chain of dependent loads after it. The op is checked again when its own CQE is
-     * handled, since an earlier one may have recycled it.
+     * CQE's op up one CQE ahead: the op's slot and generation load while the CQE before it is
+     * delivered (its waiter runs), not in a chain of dependent loads after it. The op is checked
+     * again when its own CQE is handled, since an earlier one may have recycled it.
      *
      * @return how many CQEs were reaped
+     * @throws IllegalStateException when a waiter reaps again from inside a reap: the outer loop
+     *         would hand out CQEs the inner one has handled already
      */
     public int reap() {
+        if (reaping) {
+            throw new IllegalStateException("OpTable.reap called from a completion it is delivering: a waiter must not"
+                    + " drive the ring (run a loop turn, block in an await) while it is being completed");
+        }
+        reaping = true;
+        try {
+            return reapVisible();
+        } finally {
+            reaping = false;
+        }
+    }
+
+    private int reapVisible() {
         Ring r = ring;
         int head = r.cqHead();
         int tail = r.cqTail();
