@@ -61,6 +61,8 @@ public final class OpTable {
     private long submitted;
     private long completed;
     private long stale;
+    private long reserved;
+    private boolean reaping;
 
     /**
      * @param ring     the ring to submit to, owned by the calling thread
@@ -391,11 +393,79 @@ public final class OpTable {
     }
 
     /**
+     * Reaps every visible CQE: a reserved {@code user_data} ({@link UserData#isReserved}, such as
+     * a {@link UserData#WAKE}) belongs to no op and is only counted
+     * ({@link #reservedCompletions()}); every other goes to {@link #complete}. The loop looks each
+     * CQE's op up one CQE ahead: the op's slot and generation load while the CQE before it is
+     * delivered (its waiter runs), not in a chain of dependent loads after it. The op is checked
+     * again when its own CQE is handled, since an earlier one may have recycled it.
+     *
+     * @return how many CQEs were reaped
+     * @throws IllegalStateException when a waiter reaps again from inside a reap: the outer loop
+     *         would hand out CQEs the inner one has handled already
+     */
+    public int reap() {
+        if (reaping) {
+            throw new IllegalStateException("OpTable.reap called from a completion it is delivering: a waiter must not"
+                    + " drive the ring (run a loop turn, block in an await) while it is being completed");
+        }
+        reaping = true;
+        try {
+            return reapVisible();
+        } finally {
+            reaping = false;
+        }
+    }
+
+    private int reapVisible() {
+        Ring r = ring;
+        int head = r.cqHead();
+        int tail = r.cqTail();
+        Op op = head != tail ? live(r.cqeUserData(head)) : null;
+        for (int i = head; i != tail; i++) {
+            long userData = r.cqeUserData(i);
+            long resFlags = r.cqeResFlags(i);
+            r.cqRead(i + 1);
+            Op next = i + 1 != tail ? live(r.cqeUserData(i + 1)) : null;
+            if (UserData.isReserved(userData)) {
+                reserved++;
+            } else {
+                complete(userData, op, (int) resFlags, (int) (resFlags >>> 32));
+            }
+            op = next;
+        }
+        r.cqRelease();
+        return tail - head;
+    }
+
+    /**
+     * The op in {@code userData}'s slot if it still has that generation, else null. Generations
+     * only grow, so a CQE whose op has moved on is stale for good; one that matches now may not
+     * match after an earlier CQE recycled its op, and is checked again.
+     */
+    private Op live(long userData) {
+        int slot = UserData.slot(userData);
+        Op[] all = ops;
+        if (slot < all.length) {
+            Op op = all[slot];
+            if (op.generation == UserData.generation(userData)) {
+                return op;
+            }
+        }
+        return null;
+    }
+
+    /**
      * Turns a CQE back into its op's completion. A CQE whose slot or generation does not match
      * a live op (stale or duplicate) is counted in {@link #staleCompletions()} and dropped. A link
      * timeout's CQE only settles the count of those owed: its op's slot may hold another op by now.
      */
     public void complete(long userData, int res, int flags) {
+        complete(userData, live(userData), res, flags);
+    }
+
+    /** {@link #complete(long, int, int)} with {@code userData}'s op looked up already ({@link #live}). */
+    private void complete(long userData, Op op, int res, int flags) {
         if (UserData.kind(userData) == UserData.LINK_TIMEOUT) {
             if (linkTimeoutsOwed == 0) {
                 stale++;
@@ -404,8 +474,6 @@ public final class OpTable {
             }
             return;
         }
-        int slot = UserData.slot(userData);
-        Op op = slot < ops.length ? ops[slot] : null;
         if (op == null || op.generation != UserData.generation(userData) || !owedByKernel(op.state)) {
             stale++;
             return;
@@ -627,5 +695,10 @@ public final class OpTable {
     /** CQEs that matched no live op and were dropped. */
     public long staleCompletions() {
         return stale;
+    }
+
+    /** CQEs with a reserved {@code user_data} that {@link #reap} counted. */
+    public long reservedCompletions() {
+        return reserved;
     }
 }

@@ -384,18 +384,52 @@ public final class Ring implements AutoCloseable {
      * @return how many completions were handled
      */
     public int reap(CqeHandler handler) {
-        int tail = (int) INT.getAcquire(MEMORY, cqKtail);
-        int n = 0;
-        while (cqHead != tail) {
-            long base = cqes + (long) (cqHead & cqMask) * CQE_BYTES;
-            long userData = (long) LONG.get(MEMORY, base);
-            long resFlags = (long) LONG.get(MEMORY, base + 8);
-            cqHead++;
+        int head = cqHead;
+        int tail = cqTail();
+        for (int i = head; i != tail; i++) {
+            long resFlags = cqeResFlags(i);
+            long userData = cqeUserData(i);
+            cqRead(i + 1);
             handler.onCqe(userData, (int) resFlags, (int) (resFlags >>> 32));
-            n++;
         }
+        cqRelease();
+        return tail - head;
+    }
+
+    /**
+     * The first CQE not read yet, as a running index: the CQEs from here up to {@link #cqTail()}
+     * are visible. For a reap loop of the caller's own ({@link #reap} is the plain one).
+     */
+    public int cqHead() {
+        return cqHead;
+    }
+
+    /** The kernel's CQ tail (an acquire load): one past the last CQE it has posted, as a running index. */
+    public int cqTail() {
+        return (int) INT.getAcquire(MEMORY, cqKtail);
+    }
+
+    /** The {@code user_data} of the CQE at running index {@code index}, between {@link #cqHead()} and the tail. */
+    public long cqeUserData(int index) {
+        return (long) LONG.get(MEMORY, cqes + (long) (index & cqMask) * CQE_BYTES);
+    }
+
+    /** The CQE's {@code res} in the low 32 bits and its {@code flags} in the high 32. */
+    public long cqeResFlags(int index) {
+        return (long) LONG.get(MEMORY, cqes + (long) (index & cqMask) * CQE_BYTES + 8);
+    }
+
+    /**
+     * Marks the CQEs before {@code head} read, before they are handled: the next
+     * {@code io_uring_enter}, or {@link #cqRelease()}, hands them back to the kernel.
+     */
+    public void cqRead(int head) {
+        cqHead = head;
+    }
+
+    /** Hands the CQEs read so far back to the kernel: once per reap, after the last handler. */
+    public void cqRelease() {
         INT.setRelease(MEMORY, cqKhead, cqHead);
-        return n;
     }
 
     /**

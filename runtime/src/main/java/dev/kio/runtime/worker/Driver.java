@@ -32,7 +32,7 @@ import dev.kio.runtime.sys.Native;
  * and, if nothing else is ready, waits for at least one completion; then dispatch every
  * completion that is visible.
  */
-final class Driver implements Ring.CqeHandler, OpWaiter {
+final class Driver implements OpWaiter {
     private static final System.Logger LOG = System.getLogger("dev.kio.runtime.worker");
     private static final int EFD_NONBLOCK = 0x800;
     private static final int EFD_CLOEXEC = 0x80000;
@@ -51,6 +51,7 @@ final class Driver implements Ring.CqeHandler, OpWaiter {
     private BufferPool buffers;
     private boolean stopping;
     private long turns;
+    /** Wake-ups by the eventfd; those by MSG_RING are the table's reserved CQEs (their only job is to end the wait). */
     private long wakeups;
 
     private Driver(Worker worker, Ring ring, Arena arena, int eventFd, int initialOps) {
@@ -145,7 +146,7 @@ final class Driver implements Ring.CqeHandler, OpWaiter {
             throw new IllegalStateException("worker " + worker.index + ": io_uring_enter failed: " + Errno.name(-rc)
                     + " (" + Errno.describe(-rc) + ")");
         }
-        return work + ring.reap(this);
+        return work + table.reap();
     }
 
     private int drainInbox() {
@@ -163,16 +164,6 @@ final class Driver implements Ring.CqeHandler, OpWaiter {
             ready.poll().resume();
         }
         return n;
-    }
-
-    @Override
-    public void onCqe(long userData, int res, int flags) {
-        if (UserData.isReserved(userData)) {
-            // A MSG_RING wake-up: its only job was to end the wait; the inbox is drained every turn.
-            wakeups++;
-            return;
-        }
-        table.complete(userData, res, flags);
     }
 
     /** The eventfd read completed: a plain thread woke this worker. */
@@ -231,6 +222,7 @@ final class Driver implements Ring.CqeHandler, OpWaiter {
             LOG.log(Level.WARNING, "worker {0} stopped with {1} operation(s) the kernel had not completed within the"
                     + " grace period; their memory is kept, not freed", worker.index, owed);
         }
-        LOG.log(Level.DEBUG, "worker {0} stopped after {1} turns, {2} wake-ups", worker.index, turns, wakeups);
+        LOG.log(Level.DEBUG, "worker {0} stopped after {1} turns, {2} wake-ups", worker.index, turns,
+                wakeups + table.reservedCompletions());
     }
 }

@@ -64,6 +64,29 @@ class StaleCompletionTest {
     }
 
     @Test
+    void duplicateReapedTogetherWithTheOriginalIsCountedStale() throws Exception {
+        try (RingHarness h = RingHarness.open()) {
+            Completions done = new Completions();
+            Op op = h.ops.nop();
+            long token = op.token();
+            h.table.submit(op, done);
+            // A second CQE for the same user_data right behind the op's own, then a reserved one:
+            // the table's reap reads them in one go and looks each op up a CQE ahead, so the
+            // duplicate's op is looked up while still live, before the original recycles it.
+            h.ring.prep(Opcode.NOP, 0, 0, -1, 0, 0, 0, 0, token, 0, 0, 0);
+            h.ring.prep(Opcode.NOP, 0, 0, -1, 0, 0, 0, 0, UserData.WAKE, 0, 0, 0);
+            assertEquals(3, h.ring.enter(3));
+            assertEquals(3, h.table.reap());
+            assertEquals(1, done.count(token), "the duplicate did not reach the waiter");
+            assertEquals(1, done.total());
+            assertEquals(1, h.table.staleCompletions());
+            assertEquals(1, h.table.reservedCompletions());
+            assertEquals(0, h.table.active());
+            assertEquals(0, h.table.owed());
+        }
+    }
+
+    @Test
     void completionNamingAFreeSlotWithItsCurrentGenerationIsCountedStale() throws Exception {
         try (RingHarness h = RingHarness.open()) {
             assumeTrue(h.ring.supports(Opcode.MSG_RING), "MSG_RING needs Linux 5.18");
