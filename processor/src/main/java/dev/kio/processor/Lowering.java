@@ -71,9 +71,10 @@ import javax.lang.model.type.TypeMirror;
  * control flow that crosses states becomes {@code state = N; continue $dispatch;}, exceptions are
  * routed by the region table (one region per lowered {@code try}), and {@code finally} blocks and
  * resource closing are entered with a pending continuation ({@code $finK}: the state to go to
- * afterwards, or -1 to rethrow {@code $exK}). Statements with no suspension inside are copied
- * from the source as written, with names rewritten: locals that live across a suspension become
- * fields, handler members are reached through {@code self}.
+ * afterwards, or -1 to rethrow {@code $exK}). A lowered loop's states are one case of that
+ * switch, holding a Java loop that switches over them again ({@link Loop}). Statements with no
+ * suspension inside are copied from the source as written, with names rewritten: locals that
+ * live across a suspension become fields, handler members are reached through {@code self}.
  */
 final class Lowering {
     /** Brackets a state id in emitted text until states are numbered in emission order. */

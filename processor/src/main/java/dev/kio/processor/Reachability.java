@@ -174,6 +174,15 @@ final class Reachability {
         }
 
         @Override
+        public Void visitTry(TryTree t, Integer depth) {
+            if (t.getFinallyBlock() != null && !canCompleteNormally(t.getFinallyBlock())) {
+                // A jump out of the try block or a catch ends in a finally that does not complete: it leaves nothing (JLS 14.22).
+                return scan(t.getFinallyBlock(), depth);
+            }
+            return super.visitTry(t, depth);
+        }
+
+        @Override
         public Void visitLambdaExpression(LambdaExpressionTree t, Integer depth) {
             return null;
         }

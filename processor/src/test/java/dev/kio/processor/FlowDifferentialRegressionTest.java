@@ -326,4 +326,36 @@ class FlowDifferentialRegressionTest {
                     }
                 """, 1, 2, 8, 5);
     }
+
+    @Test
+    void continueEndingInAFinallyThatReturnsLeavesACopiedDoWhileUnableToComplete() throws Exception {
+        // The continue was taken to reach the loop's condition, so the copied do/while was taken
+        // to complete normally, and the jump emitted after it was "unreachable statement".
+        check("""
+                    @Flow
+                    @SuppressWarnings("finally")
+                    int f0(int a, int b) throws Exception {
+                        try {
+                            await(op(1));
+                        } catch (OpException e) {
+                            note(describe(e));
+                            int n = 0;
+                            do {
+                                n++;
+                                try {
+                                    if (a > b) {
+                                        continue;
+                                    }
+                                    log(n);
+                                } finally {
+                                    return log(b);
+                                }
+                            } while (n < 1);
+                        } catch (RuntimeException e) {
+                            note(describe(e));
+                        }
+                        return 0;
+                    }
+                """, 1, 2, -5);
+    }
 }
