@@ -358,4 +358,24 @@ class FlowDifferentialRegressionTest {
                     }
                 """, 1, 2, -5);
     }
+
+    @Test
+    void labelledContinueOfACopiedDoWhileLetsItComplete() throws Exception {
+        // Only unlabelled continues were taken to reach the condition: the copied do/while was
+        // taken never to complete, and the flow fell off its last state ("no state 0").
+        check("""
+                    @Flow
+                    public void f0(int a, int b) throws Exception {
+                        int n = 0;
+                        L: do {
+                            n++;
+                            if (n < a) {
+                                continue L;
+                            }
+                            return;
+                        } while (n < b);
+                        log(n);
+                    }
+                """, 3, 2);
+    }
 }
