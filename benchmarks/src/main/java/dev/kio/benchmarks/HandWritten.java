@@ -190,8 +190,6 @@ final class HandWritten {
                                     state = 1;
                                     $at0 = 1;
                                     continue $loop0;
-                                default:
-                                    throw new IllegalStateException("no state " + state);
                             }
                         }
                     case 4:

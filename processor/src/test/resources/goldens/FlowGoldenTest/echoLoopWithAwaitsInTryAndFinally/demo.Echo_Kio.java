@@ -102,8 +102,6 @@ public class Echo_Kio extends demo.Echo {
                           state = $fin0; continue $dispatch;
                       case 7: // Echo.java:35
                           state = 1; $at0 = 1; continue $loop0;
-                      default:
-                          throw new java.lang.IllegalStateException("no state " + state);
                       }
                   }
               case 8: // Echo.java:37

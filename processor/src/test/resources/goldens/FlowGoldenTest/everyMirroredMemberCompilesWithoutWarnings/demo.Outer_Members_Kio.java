@@ -114,8 +114,6 @@ public abstract class Outer_Members_Kio extends demo.Outer.Members {
                   case 2: // Outer.java:49
                       found.add(result() + k.length() + copy.length + extra.length);
                       state = 1; $at0 = 1; continue $loop0;
-                  default:
-                      throw new java.lang.IllegalStateException("no state " + state);
                   }
               }
           case 3: // Outer.java:51

@@ -113,8 +113,6 @@ public class Leave_Kio extends demo.Leave {
                           }
                       case 6: // Leave.java:37
                           state = 1; $at0 = 1; continue $loop0;
-                      default:
-                          throw new java.lang.IllegalStateException("no state " + state);
                       }
                   }
               case 7: // Leave.java:39

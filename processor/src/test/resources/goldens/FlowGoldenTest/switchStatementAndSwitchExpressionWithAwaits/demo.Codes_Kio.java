@@ -128,8 +128,6 @@ public class Codes_Kio extends demo.Codes {
                   case 16: // Codes.java:46
                       out.append(kind).append(',');
                       state = 1; $at0 = 1; continue $loop0;
-                  default:
-                      throw new java.lang.IllegalStateException("no state " + state);
                   }
               }
           case 17: // Codes.java:48

@@ -82,8 +82,6 @@ public class Drain_Kio extends demo.Drain {
                       case 2: // Drain.java:23
                           n += result();
                           state = 1; $at0 = 1; continue $loop0;
-                      default:
-                          throw new java.lang.IllegalStateException("no state " + state);
                       }
                   }
               case 3: // Drain.java:25
