@@ -67,9 +67,11 @@ import dev.kio.runtime.worker.DirectMode;
  *       future that the producer then completes, which runs the stage.
  * </ul>
  *
- * {@link #generatedShape} and {@link #loopShape} are hand-written frames for the question where
- * the generated loop's cost comes from: the processor's exact {@code step()} typed in by hand,
- * and the same with the loop kept a Java loop inside its case.
+ * {@link #flatShape}, {@link #loopShape} and {@link #nestedShape} are hand-written frames for
+ * the question where a generated loop's cost comes from: the processor's earlier {@code step()}
+ * (one flat switch, each iteration back through it), the same with the loop kept a Java loop
+ * and the code after the await repeated, and the processor's {@code step()} now (the loop's
+ * states switched over inside a Java loop of their own), each typed in by hand.
  *
  * <p>The kio flows run in direct mode on the benchmark thread itself ({@link DirectMode}: the
  * thread drives a ring of its own), so {@code -prof gc}'s bytes per op are those of the thread
@@ -102,8 +104,9 @@ public class AwaitCost {
         DirectMode direct;
         AwaitFlows handler;
         HandWritten.SumReady sumReady;
-        HandWritten.SumReadyGeneratedShape generatedShape;
+        HandWritten.SumReadyFlatShape flatShape;
         HandWritten.SumReadyLoopShape loopShape;
+        HandWritten.SumReadyNestedShape nestedShape;
         HandWritten.CountNops countNops;
         HandWritten.SumLater sumLater;
         Later.Promises promises;
@@ -114,8 +117,9 @@ public class AwaitCost {
             direct = DirectMode.open();
             handler = new AwaitFlows_Kio();
             sumReady = new HandWritten.SumReady();
-            generatedShape = new HandWritten.SumReadyGeneratedShape();
+            flatShape = new HandWritten.SumReadyFlatShape();
             loopShape = new HandWritten.SumReadyLoopShape();
+            nestedShape = new HandWritten.SumReadyNestedShape();
             countNops = new HandWritten.CountNops();
             sumLater = new HandWritten.SumLater();
             promises = new Later.Promises();
@@ -123,8 +127,9 @@ public class AwaitCost {
             // Every variant must compute the same thing before any of them is timed.
             check("generated ready", run(AwaitFlows_Kio.sumReady(handler, AWAITS)), SUM);
             check("hand-written ready", run(sumReady.start(handler, AWAITS)), SUM);
-            check("generated shape ready", run(generatedShape.start(handler, AWAITS)), SUM);
+            check("flat shape ready", run(flatShape.start(handler, AWAITS)), SUM);
             check("loop shape ready", run(loopShape.start(handler, AWAITS)), SUM);
+            check("nested shape ready", run(nestedShape.start(handler, AWAITS)), SUM);
             check("generated later", later(AwaitFlows_Kio.sumLater(handler, promises, AWAITS)), SUM);
             check("hand-written later", later(sumLater.start(handler, promises, AWAITS)), SUM);
             check("generated NOP", run(AwaitFlows_Kio.countNops(handler, AWAITS)), AWAITS);
@@ -230,9 +235,9 @@ public class AwaitCost {
     }
 
     @Benchmark
-    public int generatedShape(Direct d, Cpu cpu) {
+    public int flatShape(Direct d, Cpu cpu) {
         cpu.awaits += AWAITS;
-        d.direct.await(d.generatedShape.start(d.handler, AWAITS));
+        d.direct.await(d.flatShape.start(d.handler, AWAITS));
         return d.handler.total;
     }
 
@@ -240,6 +245,13 @@ public class AwaitCost {
     public int loopShape(Direct d, Cpu cpu) {
         cpu.awaits += AWAITS;
         d.direct.await(d.loopShape.start(d.handler, AWAITS));
+        return d.handler.total;
+    }
+
+    @Benchmark
+    public int nestedShape(Direct d, Cpu cpu) {
+        cpu.awaits += AWAITS;
+        d.direct.await(d.nestedShape.start(d.handler, AWAITS));
         return d.handler.total;
     }
 

@@ -146,25 +146,7 @@ final class HandlerWriter {
             b.append("    try {\n");
         }
         b.append(in).append("switch (state) {\n");
-        for (Lowering.State s : low.states) {
-            b.append(in).append("case ").append(low.caseOf(s)).append(": // ").append(low.fileLine(s)).append('\n');
-            String body = low.resolve(s.code.toString());
-            String inner = in + (s.declaresLocals ? "        " : "    ");
-            if (s.declaresLocals) {
-                b.append(in).append("    {\n");
-            }
-            for (CodeLines.Line line : CodeLines.of(body)) {
-                // Empty lines go, except in a text block, where they are part of the string.
-                if (line.literal()) {
-                    b.append(line.text()).append('\n');
-                } else if (!line.text().isEmpty()) {
-                    b.append(inner).append(line.text()).append('\n');
-                }
-            }
-            if (s.declaresLocals) {
-                b.append(in).append("    }\n");
-            }
-        }
+        cases(b, low, null, 0, low.states.size(), in);
         b.append(in).append("default:\n").append(in)
                 .append("    throw new java.lang.IllegalStateException(\"no state \" + state);\n");
         b.append(in).append("}\n");
@@ -186,6 +168,63 @@ final class HandlerWriter {
         }
         b.append("}\n");
         return b.toString();
+    }
+
+    /**
+     * The cases of the states {@code [from, to)}, at indentation {@code in}: a loop's states as one
+     * case holding a loop of its own, which switches over them again (see {@link Lowering.Loop}).
+     */
+    private static void cases(StringBuilder b, Lowering low, Lowering.Loop enclosing, int from, int to, String in) {
+        for (int i = from; i < to; i++) {
+            Lowering.Loop loop = outermostLoopAt(low, enclosing, i);
+            if (loop != null) {
+                StringBuilder labels = new StringBuilder();
+                for (int k = loop.from(); k < loop.to(); k++) {
+                    labels.append(k == loop.from() ? "" : ", ").append(k);
+                }
+                String n = Integer.toString(loop.number());
+                b.append(in).append("case ").append(labels).append(": // ")
+                        .append(low.fileLine(low.states.get(i))).append(", the loop's states\n");
+                b.append(in).append("    $loop").append(n).append(":\n");
+                b.append(in).append("    for (int $at").append(n).append(" = state;;) {\n");
+                b.append(in).append("        switch ($at").append(n).append(") {\n");
+                // No default: the dispatch enters with one of these states, and jumps inside name only these.
+                cases(b, low, loop, loop.from(), loop.to(), in + "        ");
+                b.append(in).append("        }\n");
+                b.append(in).append("    }\n");
+                i = loop.to() - 1;
+                continue;
+            }
+            Lowering.State s = low.states.get(i);
+            b.append(in).append("case ").append(i).append(": // ").append(low.fileLine(s)).append('\n');
+            String body = low.codeOf(i);
+            String inner = in + (s.declaresLocals ? "        " : "    ");
+            if (s.declaresLocals) {
+                b.append(in).append("    {\n");
+            }
+            for (CodeLines.Line line : CodeLines.of(body)) {
+                // Empty lines go, except in a text block, where they are part of the string.
+                if (line.literal()) {
+                    b.append(line.text()).append('\n');
+                } else if (!line.text().isEmpty()) {
+                    b.append(inner).append(line.text()).append('\n');
+                }
+            }
+            if (s.declaresLocals) {
+                b.append(in).append("    }\n");
+            }
+        }
+    }
+
+    /** The outermost loop inside {@code enclosing} (null: the flow) that starts at state {@code at}, or null. */
+    private static Lowering.Loop outermostLoopAt(Lowering low, Lowering.Loop enclosing, int at) {
+        Lowering.Loop outer = null;
+        for (Lowering.Loop l : low.loops) {
+            if (l != enclosing && l.from() == at && (outer == null || l.to() > outer.to())) {
+                outer = l;
+            }
+        }
+        return outer;
     }
 
     private static TypeSpec frame(ClassName handlerName, Lowered l) {

@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.sun.source.tree.ArrayAccessTree;
 import com.sun.source.tree.AssignmentTree;
@@ -69,9 +71,10 @@ import javax.lang.model.type.TypeMirror;
  * control flow that crosses states becomes {@code state = N; continue $dispatch;}, exceptions are
  * routed by the region table (one region per lowered {@code try}), and {@code finally} blocks and
  * resource closing are entered with a pending continuation ({@code $finK}: the state to go to
- * afterwards, or -1 to rethrow {@code $exK}). Statements with no suspension inside are copied
- * from the source as written, with names rewritten: locals that live across a suspension become
- * fields, handler members are reached through {@code self}.
+ * afterwards, or -1 to rethrow {@code $exK}). A lowered loop's states are one case of that
+ * switch, holding a Java loop that switches over them again ({@link Loop}). Statements with no
+ * suspension inside are copied from the source as written, with names rewritten: locals that
+ * live across a suspension become fields, handler members are reached through {@code self}.
  */
 final class Lowering {
     /** Brackets a state id in emitted text until states are numbered in emission order. */
@@ -80,6 +83,8 @@ final class Lowering {
     private static final char OPEN = '\uE000';
     private static final char CLOSE = '\uE001';
     private static final Set<String> RESERVED = Set.of("state", "self");
+    /** A jump to a known state through the dispatch (see {@link #jumpCode}). */
+    private static final Pattern JUMP = Pattern.compile("state = " + OPEN + "(\\d+)" + CLOSE + "; continue \\$dispatch;");
 
     record Field(String name, String type, boolean reference) {
     }
@@ -105,6 +110,16 @@ final class Lowering {
     }
 
     private record EndedScope(State state, int from, int to) {
+    }
+
+    /**
+     * A lowered loop: its states, {@code states[from, to)}, stay in a Java loop of their own,
+     * {@code $loop<number>: for (int $at<number> = state;;) switch ($at<number>) ...}, which the
+     * dispatch enters for any of them. A jump between two of its states goes round that loop with
+     * the target in {@code $at<number>}, a constant C2 follows, so the loop stays a loop in the
+     * compiled code instead of going back through the dispatch on every iteration.
+     */
+    record Loop(int number, int from, int to) {
     }
 
     /** A lowered try: where states in it send what they throw. */
@@ -145,6 +160,8 @@ final class Lowering {
     final Map<String, Field> fields = new LinkedHashMap<>();
     final List<State> states = new ArrayList<>();
     final List<Region> regions = new ArrayList<>();
+    /** The lowered loops, each after the loops nested in it. */
+    final List<Loop> loops = new ArrayList<>();
     /** Field names of the flow's parameters, in order. */
     final List<String> parameterFields = new ArrayList<>();
     final Set<String> suppressions = new HashSet<>();
@@ -161,6 +178,9 @@ final class Lowering {
     private int nextFin;
     private int nextCopy;
     private int nextGuard;
+    private int nextLoop;
+    /** Set while a loop's first state starts: the state falling into it must store its number. */
+    private boolean enteringLoop;
     /** The state the innermost flattened block first declared a local in, and where in its code. */
     private State scopeState;
     private int scopeAt;
@@ -170,6 +190,7 @@ final class Lowering {
     private boolean live;
     private int region = -1;
     private final List<String> pendingCopies = new ArrayList<>();
+    private Map<Integer, Integer> order;
     Lowering(Typer typer, FlowScan scan, CompilationUnitTree unit, SourcePositions positions, FlowMethod flow,
             Map<FlowMethod, String> embedded) {
         this.typer = typer;
@@ -263,10 +284,7 @@ final class Lowering {
 
     /** Replaces state ids in the emitted code with case numbers in emission order. */
     String resolve(String code) {
-        Map<Integer, Integer> order = new HashMap<>();
-        for (int i = 0; i < states.size(); i++) {
-            order.put(states.get(i).id, i);
-        }
+        Map<Integer, Integer> order = order();
         StringBuilder b = new StringBuilder(code.length());
         for (int i = 0; i < code.length(); i++) {
             char c = code.charAt(i);
@@ -283,6 +301,42 @@ final class Lowering {
 
     int caseOf(State s) {
         return states.indexOf(s);
+    }
+
+    /** Each state's case number, by id. */
+    private Map<Integer, Integer> order() {
+        if (order == null) {
+            order = new HashMap<>();
+            for (int i = 0; i < states.size(); i++) {
+                order.put(states.get(i).id, i);
+            }
+        }
+        return order;
+    }
+
+    /**
+     * The code of the state with case number {@code at}, resolved, where a jump to a state of a
+     * loop it is in goes round the innermost loop holding both states instead of through the dispatch.
+     */
+    String codeOf(int at) {
+        Matcher m = JUMP.matcher(states.get(at).code);
+        StringBuilder b = new StringBuilder();
+        while (m.find()) {
+            int target = order().get(Integer.parseInt(m.group(1)));
+            Loop inner = null;
+            for (Loop l : loops) {
+                if (l.from() <= Math.min(at, target) && Math.max(at, target) < l.to()
+                        && (inner == null || l.to() - l.from() < inner.to() - inner.from())) {
+                    inner = l;
+                }
+            }
+            String id = ref(Integer.parseInt(m.group(1)));
+            String jump = inner == null ? m.group()
+                    : "state = " + id + "; $at" + inner.number() + " = " + id + "; continue $loop" + inner.number() + ";";
+            m.appendReplacement(b, Matcher.quoteReplacement(jump));
+        }
+        m.appendTail(b);
+        return resolve(b.toString());
     }
 
     String fileLine(State s) {
@@ -392,6 +446,10 @@ final class Lowering {
         // goes: only states of the same region may be chained that way.
         if (cur != null && cur.region == region && cur.jumpTarget == id && cur.jumpAt >= 0) {
             cur.code.setLength(cur.jumpAt);
+            if (enteringLoop) {
+                // The loop switches over the state it is entered in.
+                cur.code.append("state = ").append(ref(id)).append(";\n");
+            }
         } else if (cur != null && live && cur.region != region) {
             cur.code.append("state = ").append(ref(id)).append("; continue $dispatch;\n");
         }
@@ -689,7 +747,8 @@ final class Lowering {
     private void whileLoop(WhileLoopTree w, String label) {
         int head = nextId++;
         int exit = nextId++;
-        startIn(head, w, region);
+        int number = nextLoop++;
+        int from = openLoop(head, w);
         if (!Reachability.isTrue(w.getCondition())) {
             conditionalJump("!(" + value(w.getCondition()) + ")", exit);
         }
@@ -697,7 +756,23 @@ final class Lowering {
         if (live) {
             jump(head, scopes.size());
         }
+        closeLoop(number, from);
         startAfter(exit, w);
+    }
+
+    /** Starts a loop's first state, {@code id}; returns where its states start in {@link #states}. */
+    private int openLoop(int id, Tree loop) {
+        enteringLoop = true;
+        startIn(id, loop, region);
+        enteringLoop = false;
+        return states.size() - 1;
+    }
+
+    /** Ends the loop whose states start at {@code from}: the state after it is outside its Java loop, so none falls into it. */
+    private void closeLoop(int number, int from) {
+        loops.add(new Loop(number, from, states.size()));
+        cur.jumpAt = -1;
+        cur.jumpTarget = -1;
     }
 
     private void loopBody(Tree loop, String label, StatementTree body, int exit, int next) {
@@ -710,7 +785,8 @@ final class Lowering {
         int body = nextId++;
         int cond = nextId++;
         int exit = nextId++;
-        startIn(body, d, region);
+        int number = nextLoop++;
+        int from = openLoop(body, d);
         loopBody(d, label, d.getStatement(), exit, cond);
         if (live) {
             jump(cond, scopes.size());
@@ -718,6 +794,7 @@ final class Lowering {
         start(cond, d.getCondition());
         conditionalJump(value(d.getCondition()), body);
         jump(exit, scopes.size());
+        closeLoop(number, from);
         startAfter(exit, d);
     }
 
@@ -728,7 +805,8 @@ final class Lowering {
         int head = nextId++;
         int update = nextId++;
         int exit = nextId++;
-        startIn(head, f, region);
+        int number = nextLoop++;
+        int from = openLoop(head, f);
         if (f.getCondition() != null && !Reachability.isTrue(f.getCondition())) {
             conditionalJump("!(" + value(f.getCondition()) + ")", exit);
         }
@@ -743,6 +821,7 @@ final class Lowering {
         if (live) {
             jump(head, scopes.size());
         }
+        closeLoop(number, from);
         startAfter(exit, f);
     }
 
@@ -755,13 +834,15 @@ final class Lowering {
         String source = value(f.getExpression());
         int head = nextId++;
         int exit = nextId++;
+        int number = nextLoop++;
+        int from;
         if (iterable != null && iterable.getKind() == TypeKind.ARRAY) {
             String array = temp(iterable, f.getExpression());
             String index = "$i" + nextTemp++;
             fields.put(index, new Field(index, "int", false));
             emit(array + " = " + source + ";");
             emit(index + " = 0;");
-            startIn(head, f, region);
+            from = openLoop(head, f);
             conditionalJump(index + " >= " + array + ".length", exit);
             emit(name + " = " + array + "[" + index + "++];");
         } else {
@@ -780,7 +861,7 @@ final class Lowering {
             fields.put(it, new Field(it, "java.util.Iterator<? extends " + elem + ">", true));
             // Untyped (a generic call, say): Frame.iterator's overloads let javac tell an array from an Iterable.
             emit(it + " = " + (iterable == null ? "iterator(" + source + ")" : source + ".iterator()") + ";");
-            startIn(head, f, region);
+            from = openLoop(head, f);
             conditionalJump("!" + it + ".hasNext()", exit);
             emit(name + " = " + it + ".next();");
         }
@@ -788,6 +869,7 @@ final class Lowering {
         if (live) {
             jump(head, scopes.size());
         }
+        closeLoop(number, from);
         startAfter(exit, f);
     }
 

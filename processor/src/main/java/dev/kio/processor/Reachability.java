@@ -38,10 +38,10 @@ final class Reachability {
             case IfTree i -> i.getElseStatement() == null || canCompleteNormally(i.getThenStatement())
                     || canCompleteNormally(i.getElseStatement());
             case WhileLoopTree w -> !isTrue(w.getCondition()) || breaks(w, null);
-            case DoWhileLoopTree d -> !isTrue(d.getCondition()) && (canCompleteNormally(d.getStatement()) || continues(d))
-                    || breaks(d, null);
+            case DoWhileLoopTree d -> doCompletes(d, null);
             case ForLoopTree f -> f.getCondition() != null && !isTrue(f.getCondition()) || breaks(f, null);
-            case LabeledStatementTree l -> canCompleteNormally(l.getStatement()) || breaks(l.getStatement(), l.getLabel().toString());
+            case LabeledStatementTree l -> (l.getStatement() instanceof DoWhileLoopTree d ? doCompletes(d, l.getLabel().toString())
+                    : canCompleteNormally(l.getStatement())) || breaks(l.getStatement(), l.getLabel().toString());
             case SwitchTree sw -> switchCompletes(sw);
             case SynchronizedTree sy -> canCompleteNormally(sy.getBlock());
             case TryTree t -> (canCompleteNormally(t.getBlock())
@@ -112,8 +112,15 @@ final class Reachability {
         };
     }
 
-    private static boolean continues(DoWhileLoopTree d) {
-        JumpFinder f = new JumpFinder(true, null);
+    /** A do statement labelled {@code label} (or null) completes normally (JLS 14.22). */
+    private static boolean doCompletes(DoWhileLoopTree d, String label) {
+        return !isTrue(d.getCondition()) && (canCompleteNormally(d.getStatement()) || continues(d, null)
+                || label != null && continues(d, label)) || breaks(d, null);
+    }
+
+    /** Whether a continue of {@code d} reaches its condition: unlabelled (label null), or naming {@code label}. */
+    private static boolean continues(DoWhileLoopTree d, String label) {
+        JumpFinder f = new JumpFinder(true, label);
         f.scan(d.getStatement(), 0);
         return f.found;
     }
@@ -171,6 +178,15 @@ final class Reachability {
         @Override
         public Void visitSwitch(SwitchTree t, Integer depth) {
             return super.visitSwitch(t, continues ? depth : depth + 1);
+        }
+
+        @Override
+        public Void visitTry(TryTree t, Integer depth) {
+            if (t.getFinallyBlock() != null && !canCompleteNormally(t.getFinallyBlock())) {
+                // A jump out of the try block or a catch ends in a finally that does not complete: it leaves nothing (JLS 14.22).
+                return scan(t.getFinallyBlock(), depth);
+            }
+            return super.visitTry(t, depth);
         }
 
         @Override

@@ -675,6 +675,50 @@ class FlowBehaviourTest {
     }
 
     /**
+     * A lowered loop runs inside a Java loop of its own; what its code throws is still routed by
+     * the state it is in: the condition of a do/while, thrown after a catch inside the body took
+     * an exception, reaches the handler around the loop, not that catch. Nested loops entered
+     * again on each turn of the outer one, and resumed inside after a suspension, count right.
+     */
+    @Test
+    void loopConditionThrowingAfterACatchInTheBodyReachesTheHandlerAroundTheLoop() throws Exception {
+        Handler h = handler("""
+                    @Flow
+                    String turns(int n) throws IOException {
+                        StringBuilder out = new StringBuilder();
+                        try {
+                            int i = 0;
+                            do {
+                                try {
+                                    await(ops().nop());
+                                    if (i == 1) throw new IllegalStateException("in" + i);
+                                } catch (RuntimeException e) {
+                                    out.append(e.getMessage()).append(';');
+                                }
+                                for (int j = 0; j < i; j++) {
+                                    out.append(await(ops().ready(j)));
+                                    if (j == 2) continue;
+                                    await(ops().nop());
+                                    out.append(',');
+                                }
+                                i++;
+                            } while (below(i, n));
+                        } catch (IllegalArgumentException e) {
+                            out.append("end ").append(e.getMessage());
+                        }
+                        return out.toString();
+                    }
+
+                    boolean below(int i, int n) {
+                        if (i == n) throw new IllegalArgumentException("at " + i);
+                        return true;
+                    }
+                """);
+        assertEquals("in1;0,0,1,end at 3", h.runBothWays(worker, "turns", 3).value());
+        assertEquals("in1;0,0,1,0,1,2end at 4", h.runBothWays(worker, "turns", 4).value());
+    }
+
+    /**
      * Text blocks in copied code keep their content: an empty line, and lines indented less than
      * the statement they are in, which shifting lines to the generated code's indentation would change.
      */

@@ -326,4 +326,56 @@ class FlowDifferentialRegressionTest {
                     }
                 """, 1, 2, 8, 5);
     }
+
+    @Test
+    void continueEndingInAFinallyThatReturnsLeavesACopiedDoWhileUnableToComplete() throws Exception {
+        // The continue was taken to reach the loop's condition, so the copied do/while was taken
+        // to complete normally, and the jump emitted after it was "unreachable statement".
+        check("""
+                    @Flow
+                    @SuppressWarnings("finally")
+                    int f0(int a, int b) throws Exception {
+                        try {
+                            await(op(1));
+                        } catch (OpException e) {
+                            note(describe(e));
+                            int n = 0;
+                            do {
+                                n++;
+                                try {
+                                    if (a > b) {
+                                        continue;
+                                    }
+                                    log(n);
+                                } finally {
+                                    return log(b);
+                                }
+                            } while (n < 1);
+                        } catch (RuntimeException e) {
+                            note(describe(e));
+                        }
+                        return 0;
+                    }
+                """, 1, 2, -5);
+    }
+
+    @Test
+    void labelledContinueOfACopiedDoWhileLetsItComplete() throws Exception {
+        // Only unlabelled continues were taken to reach the condition: the copied do/while was
+        // taken never to complete, and the flow fell off its last state ("no state 0").
+        check("""
+                    @Flow
+                    public void f0(int a, int b) throws Exception {
+                        int n = 0;
+                        L: do {
+                            n++;
+                            if (n < a) {
+                                continue L;
+                            }
+                            return;
+                        } while (n < b);
+                        log(n);
+                    }
+                """, 3, 2);
+    }
 }

@@ -112,7 +112,7 @@ class FlowStateCommentTest {
             if (!step.contains("$dispatch")) {
                 continue;
             }
-            String body = step.substring(0, step.indexOf("throw new java.lang.IllegalStateException(\"no state \""));
+            String body = step.substring(0, step.lastIndexOf("throw new java.lang.IllegalStateException(\"no state \""));
             List<State> states = new ArrayList<>();
             Matcher c = CASE.matcher(body);
             int previousEnd = -1;
@@ -183,6 +183,6 @@ class FlowStateCommentTest {
     private static boolean fallsThrough(String code) {
         List<String> lines = code.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.equals("}")).toList();
         String last = lines.getLast().replaceAll("[\\s}]+$", "");
-        return !(last.endsWith("return;") || last.endsWith("continue $dispatch;") || last.startsWith("throw "));
+        return !(last.endsWith("return;") || last.matches(".*continue \\$(dispatch|loop\\d+);") || last.startsWith("throw "));
     }
 }

@@ -67,36 +67,43 @@ public class Echo_Kio extends demo.Echo {
               case 0: // Echo.java:22
                   echoed = 0;
                   i = 0;
-              case 1: // Echo.java:24
-                  state = 2;
-                  if (await(self.ops().ready(chunks[i++]))) return;
-              case 2: // Echo.java:25
-                  n = result();
-                  if (n == 0) {
-                      { state = 8; continue $dispatch; }
+                  state = 1;
+              case 1, 2, 3, 4, 5, 6, 7: // Echo.java:24, the loop's states
+                  $loop0:
+                  for (int $at0 = state;;) {
+                      switch ($at0) {
+                      case 1: // Echo.java:24
+                          state = 2;
+                          if (await(self.ops().ready(chunks[i++]))) return;
+                      case 2: // Echo.java:25
+                          n = result();
+                          if (n == 0) {
+                              { state = 8; continue $dispatch; }
+                          }
+                          state = 3; $at0 = 3; continue $loop0;
+                      case 3: // Echo.java:30
+                          state = 4;
+                          if (await(self.ops().nop())) return;
+                      case 4: // Echo.java:30
+                          result();
+                          echoed += n;
+                          $fin0 = 7; state = 5; $at0 = 5; continue $loop0;
+                      case 5: // Echo.java:33
+                          state = 6;
+                          if (await(self.ops().nop())) return;
+                      case 6: // Echo.java:33
+                          result();
+                          self.log.append("ack ").append(n).append(';');
+                          if ($fin0 < 0) {
+                              java.lang.Throwable x$ = $ex0;
+                              $ex0 = null;
+                              throw x$;
+                          }
+                          state = $fin0; continue $dispatch;
+                      case 7: // Echo.java:35
+                          state = 1; $at0 = 1; continue $loop0;
+                      }
                   }
-                  state = 3; continue $dispatch;
-              case 3: // Echo.java:30
-                  state = 4;
-                  if (await(self.ops().nop())) return;
-              case 4: // Echo.java:30
-                  result();
-                  echoed += n;
-                  $fin0 = 7; state = 5; continue $dispatch;
-              case 5: // Echo.java:33
-                  state = 6;
-                  if (await(self.ops().nop())) return;
-              case 6: // Echo.java:33
-                  result();
-                  self.log.append("ack ").append(n).append(';');
-                  if ($fin0 < 0) {
-                      java.lang.Throwable x$ = $ex0;
-                      $ex0 = null;
-                      throw x$;
-                  }
-                  state = $fin0; continue $dispatch;
-              case 7: // Echo.java:35
-                  state = 1; continue $dispatch;
               case 8: // Echo.java:37
                   state = 9; continue $dispatch;
               case 9: // Echo.java:37

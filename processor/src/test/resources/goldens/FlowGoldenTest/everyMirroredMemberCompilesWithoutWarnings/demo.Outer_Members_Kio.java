@@ -99,16 +99,23 @@ public abstract class Outer_Members_Kio extends demo.Outer.Members {
               found = new ArrayList<>();
               copy = sizes.clone();
               $it0 = keys.iterator();
-          case 1: // Outer.java:48
-              if (!$it0.hasNext()) {
-                  state = 3; continue $dispatch;
+              state = 1;
+          case 1, 2: // Outer.java:48, the loop's states
+              $loop0:
+              for (int $at0 = state;;) {
+                  switch ($at0) {
+                  case 1: // Outer.java:48
+                      if (!$it0.hasNext()) {
+                          state = 3; continue $dispatch;
+                      }
+                      k = $it0.next();
+                      state = 2;
+                      if (await(self.op())) return;
+                  case 2: // Outer.java:49
+                      found.add(result() + k.length() + copy.length + extra.length);
+                      state = 1; $at0 = 1; continue $loop0;
+                  }
               }
-              k = $it0.next();
-              state = 2;
-              if (await(self.op())) return;
-          case 2: // Outer.java:49
-              found.add(result() + k.length() + copy.length + extra.length);
-              state = 1; continue $dispatch;
           case 3: // Outer.java:51
               { $ret = Map.of("found", found); done(); return; }
           default:

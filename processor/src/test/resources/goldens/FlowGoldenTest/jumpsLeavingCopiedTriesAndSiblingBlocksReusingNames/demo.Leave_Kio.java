@@ -66,48 +66,55 @@ public class Leave_Kio extends demo.Leave {
               switch (state) {
               case 0: // Leave.java:21
                   tries = 0;
-              case 1: // Leave.java:22
-                  state = 2; continue $dispatch;
-              case 2: // Leave.java:24
-                  state = 3;
-                  if (await(self.ops().ready(1))) return;
-              case 3: // Leave.java:24
-                  tries += result();
-                  {
-                      int $exit0 = -1;
-                      $guarded0:
-                      try {
-                          if (tries == limit) {
-                              { $ret = tries; $exit0 = 0; break $guarded0; }
+                  state = 1;
+              case 1, 2, 3, 4, 5, 6: // Leave.java:22, the loop's states
+                  $loop0:
+                  for (int $at0 = state;;) {
+                      switch ($at0) {
+                      case 1: // Leave.java:22
+                          state = 2; $at0 = 2; continue $loop0;
+                      case 2: // Leave.java:24
+                          state = 3;
+                          if (await(self.ops().ready(1))) return;
+                      case 3: // Leave.java:24
+                          tries += result();
+                          {
+                              int $exit0 = -1;
+                              $guarded0:
+                              try {
+                                  if (tries == limit) {
+                                      { $ret = tries; $exit0 = 0; break $guarded0; }
+                                  }
+                                  if (tries > limit) {
+                                      { $exit0 = 1; break $guarded0; }
+                                  }
+                              } finally {
+                                  self.check(tries);
+                              }
+                              switch ($exit0) {
+                                  case 0 -> { done(); return; }
+                                  case 1 -> { state = 7; continue $dispatch; }
+                              }
                           }
-                          if (tries > limit) {
-                              { $exit0 = 1; break $guarded0; }
+                          state = 6; $at0 = 6; continue $loop0;
+                      case 4: // Leave.java:35
+                          {
+                              java.lang.Throwable t$ = $thrown;
+                              $thrown = null;
+                              if (t$ instanceof IllegalStateException) {
+                                  e = (IllegalStateException) t$;
+                                  state = 5; $at0 = 5; continue $loop0;
+                              }
+                              throw t$;
                           }
-                      } finally {
-                          self.check(tries);
-                      }
-                      switch ($exit0) {
-                          case 0 -> { done(); return; }
-                          case 1 -> { state = 7; continue $dispatch; }
+                      case 5: // Leave.java:35
+                          {
+                          self.log.append(e.getMessage()).append(';');
+                          }
+                      case 6: // Leave.java:37
+                          state = 1; $at0 = 1; continue $loop0;
                       }
                   }
-                  state = 6; continue $dispatch;
-              case 4: // Leave.java:35
-                  {
-                      java.lang.Throwable t$ = $thrown;
-                      $thrown = null;
-                      if (t$ instanceof IllegalStateException) {
-                          e = (IllegalStateException) t$;
-                          state = 5; continue $dispatch;
-                      }
-                      throw t$;
-                  }
-              case 5: // Leave.java:35
-                  {
-                  self.log.append(e.getMessage()).append(';');
-                  }
-              case 6: // Leave.java:37
-                  state = 1; continue $dispatch;
               case 7: // Leave.java:39
                   { $ret = -1; done(); return; }
               default:

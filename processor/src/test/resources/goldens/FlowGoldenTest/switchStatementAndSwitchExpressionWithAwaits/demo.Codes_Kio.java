@@ -63,66 +63,73 @@ public class Codes_Kio extends demo.Codes {
               out = new StringBuilder();
               $t0 = codes;
               $i1 = 0;
-          case 1: // Codes.java:23
-              if ($i1 >= $t0.length) {
-                  state = 17; continue $dispatch;
+              state = 1;
+          case 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16: // Codes.java:23, the loop's states
+              $loop0:
+              for (int $at0 = state;;) {
+                  switch ($at0) {
+                  case 1: // Codes.java:23
+                      if ($i1 >= $t0.length) {
+                          state = 17; continue $dispatch;
+                      }
+                      code = $t0[$i1++];
+                      switch ((code % 4)) {
+                          case 0: state = 2; $at0 = 2; continue $loop0;
+                          case 1: state = 4; $at0 = 4; continue $loop0;
+                          case 2: state = 5; $at0 = 5; continue $loop0;
+                          default: state = 7; $at0 = 7; continue $loop0;
+                      }
+                  case 2: // Codes.java:25
+                      state = 3;
+                      if (await(self.ops().nop())) return;
+                  case 3: // Codes.java:26
+                      result();
+                      out.append('z');
+                      { state = 8; $at0 = 8; continue $loop0; }
+                  case 4: // Codes.java:29
+                      out.append('o');
+                  case 5: // Codes.java:32
+                      state = 6;
+                      if (await(self.ops().ready(code))) return;
+                  case 6: // Codes.java:33
+                      out.append(result());
+                      { state = 8; $at0 = 8; continue $loop0; }
+                  case 7: // Codes.java:35
+                      out.append('?');
+                  case 8: // Codes.java:38
+                      switch ((code)) {
+                          case 0: state = 9; $at0 = 9; continue $loop0;
+                          case 1, 2: state = 10; $at0 = 10; continue $loop0;
+                          default: state = 12; $at0 = 12; continue $loop0;
+                      }
+                  case 9: // Codes.java:39
+                      kind = "none";
+                      state = 16; $at0 = 16; continue $loop0;
+                  case 10: // Codes.java:40
+                      state = 11;
+                      if (await(self.ops().ready(code * 10))) return;
+                  case 11: // Codes.java:41
+                      {
+                          int r = result();
+                          { kind = "few" + r; state = 16; $at0 = 16; continue $loop0; }
+                      }
+                  case 12: // Codes.java:44
+                      if (!(code > 5)) {
+                          state = 13; $at0 = 13; continue $loop0;
+                      }
+                      kind = "many";
+                      state = 15; $at0 = 15; continue $loop0;
+                  case 13: // Codes.java:44
+                      state = 14;
+                      if (await(self.ops().ready(code))) return;
+                  case 14: // Codes.java:44
+                      kind = "some" + result();
+                  case 15: // Codes.java:44
+                  case 16: // Codes.java:46
+                      out.append(kind).append(',');
+                      state = 1; $at0 = 1; continue $loop0;
+                  }
               }
-              code = $t0[$i1++];
-              switch ((code % 4)) {
-                  case 0: state = 2; continue $dispatch;
-                  case 1: state = 4; continue $dispatch;
-                  case 2: state = 5; continue $dispatch;
-                  default: state = 7; continue $dispatch;
-              }
-          case 2: // Codes.java:25
-              state = 3;
-              if (await(self.ops().nop())) return;
-          case 3: // Codes.java:26
-              result();
-              out.append('z');
-              { state = 8; continue $dispatch; }
-          case 4: // Codes.java:29
-              out.append('o');
-          case 5: // Codes.java:32
-              state = 6;
-              if (await(self.ops().ready(code))) return;
-          case 6: // Codes.java:33
-              out.append(result());
-              { state = 8; continue $dispatch; }
-          case 7: // Codes.java:35
-              out.append('?');
-          case 8: // Codes.java:38
-              switch ((code)) {
-                  case 0: state = 9; continue $dispatch;
-                  case 1, 2: state = 10; continue $dispatch;
-                  default: state = 12; continue $dispatch;
-              }
-          case 9: // Codes.java:39
-              kind = "none";
-              state = 16; continue $dispatch;
-          case 10: // Codes.java:40
-              state = 11;
-              if (await(self.ops().ready(code * 10))) return;
-          case 11: // Codes.java:41
-              {
-                  int r = result();
-                  { kind = "few" + r; state = 16; continue $dispatch; }
-              }
-          case 12: // Codes.java:44
-              if (!(code > 5)) {
-                  state = 13; continue $dispatch;
-              }
-              kind = "many";
-              state = 15; continue $dispatch;
-          case 13: // Codes.java:44
-              state = 14;
-              if (await(self.ops().ready(code))) return;
-          case 14: // Codes.java:44
-              kind = "some" + result();
-          case 15: // Codes.java:44
-          case 16: // Codes.java:46
-              out.append(kind).append(',');
-              state = 1; continue $dispatch;
           case 17: // Codes.java:48
               self.log.append(codes.length);
               { $ret = out.toString(); done(); return; }

@@ -67,16 +67,23 @@ public class Drain_Kio extends demo.Drain {
               case 0: // Drain.java:21
                   n = 0;
                   $it0 = items.iterator();
-              case 1: // Drain.java:22
-                  if (!$it0.hasNext()) {
-                      state = 3; continue $dispatch;
+                  state = 1;
+              case 1, 2: // Drain.java:22, the loop's states
+                  $loop0:
+                  for (int $at0 = state;;) {
+                      switch ($at0) {
+                      case 1: // Drain.java:22
+                          if (!$it0.hasNext()) {
+                              state = 3; continue $dispatch;
+                          }
+                          $unnamed = $it0.next();
+                          state = 2;
+                          if (await(self.ops().ready(1))) return;
+                      case 2: // Drain.java:23
+                          n += result();
+                          state = 1; $at0 = 1; continue $loop0;
+                      }
                   }
-                  $unnamed = $it0.next();
-                  state = 2;
-                  if (await(self.ops().ready(1))) return;
-              case 2: // Drain.java:23
-                  n += result();
-                  state = 1; continue $dispatch;
               case 3: // Drain.java:25
                   state = 4; continue $dispatch;
               case 4: // Drain.java:26
