@@ -98,10 +98,15 @@ public final class Report {
         // Network and file workloads differ by an order of magnitude and share few peers: one chart each.
         List<String> network = workloads.stream().filter(this::isNetwork).toList();
         List<String> files = workloads.stream().filter(w -> !isNetwork(w)).toList();
-        written.add(save(barChart("Closed loop: requests/s (median of rounds)", "requests/s",
-                network.stream().filter(w -> !first(w).openLoop()).toList(), Run::rps), "rps"));
-        written.add(save(barChart("Server CPU seconds per million requests (median of rounds)", "CPU s / M requests",
-                network, Run::cpuPerMillion), "cpu"));
+        // A run of chosen workloads may lack either kind; a chart with no category cannot be drawn.
+        List<String> closedLoop = network.stream().filter(w -> !first(w).openLoop()).toList();
+        if (!closedLoop.isEmpty()) {
+            written.add(save(barChart("Closed loop: requests/s (median of rounds)", "requests/s", closedLoop, Run::rps), "rps"));
+        }
+        if (!network.isEmpty()) {
+            written.add(save(barChart("Server CPU seconds per million requests (median of rounds)", "CPU s / M requests",
+                    network, Run::cpuPerMillion), "cpu"));
+        }
         if (!files.isEmpty()) {
             written.add(save(barChart("Files: reads/s (median of rounds)", "reads/s", files, Run::rps), "rps-files"));
             written.add(save(barChart("Files: CPU seconds per million reads (median of rounds)", "CPU s / M reads",

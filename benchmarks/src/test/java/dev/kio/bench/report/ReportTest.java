@@ -100,6 +100,18 @@ class ReportTest {
         }
     }
 
+    @Test
+    void openLoopRunsAloneGetNoRequestsPerSecondChart(@TempDir Path only) throws Exception {
+        Path raw = Files.createDirectories(only.resolve("raw"));
+        try (Stream<Path> files = Files.list(resource("raw"))) {
+            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("open-")).toList()) {
+                Files.copy(f, raw.resolve(f.getFileName().toString()));
+            }
+        }
+        assertEquals(List.of("summary.md", "cpu.png", "latency-open-echo-64-r50k.png"),
+                Report.load(only).write().stream().map(p -> p.getFileName().toString()).toList());
+    }
+
     /** kio-load's histograms decode with HdrHistogram and give back the percentiles it reported. */
     @Test
     void loadGeneratorHistogramsDecodeToTheirOwnPercentiles() throws Exception {
