@@ -77,9 +77,12 @@ import javax.lang.model.type.TypeMirror;
  * live across a suspension become fields, handler members are reached through {@code self}.
  */
 final class Lowering {
-    /** Brackets a state id in emitted text until states are numbered in emission order. */
     /** The errors that say kio could not type something, which an unresolved name explains better. */
     private static final Set<String> TYPING = Set.of("FlowOperandType", "FlowUnwritableType", "FlowAwaitType");
+    /**
+     * Brackets a state id in emitted text until states are numbered in emission order. Copied
+     * source never contains them as characters: {@link #copy} writes them as Unicode escapes.
+     */
     private static final char OPEN = '\uE000';
     private static final char CLOSE = '\uE001';
     private static final Set<String> RESERVED = Set.of("state", "self");
@@ -1545,11 +1548,27 @@ final class Lowering {
             if (s[0] < at) {
                 continue;
             }
-            b.append(source, at, s[0]).append(replacements.get(i));
+            copy(b, at, s[0]);
+            b.append(replacements.get(i));
             at = s[1];
         }
-        b.append(source, at, to);
+        copy(b, at, to);
         return rewriter.guard < 0 ? b.toString() : guarded(b.toString(), (StatementTree) t, rewriter);
+    }
+
+    /**
+     * Appends the source from {@code from} to {@code to}, with the state markers written as the
+     * Unicode escapes javac reads back as the same characters, wherever they stand.
+     */
+    private void copy(StringBuilder b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            char c = source.charAt(i);
+            if (c == OPEN || c == CLOSE) {
+                b.append(String.format("\\u%04X", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
     }
 
     /**

@@ -755,4 +755,22 @@ class FlowBehaviourTest {
         assertEquals("a\n\n    b\n0   e\n\nf", o.value());
         assertEquals("  less than the statement\n\n        more\nc\n\n      d\na\n\n    b\n", o.log());
     }
+
+    /**
+     * The lowering brackets state numbers in U+E000/U+E001 while it emits; the same characters
+     * written as such in a flow's source are copied as escapes, so they reach the string intact.
+     */
+    @Test
+    void privateUseCharactersInCopiedCodeAreNotTakenForStateMarkers() throws Exception {
+        String marked = "\uE0001\uE001; continue $dispatch;";
+        Outcome o = handler("""
+                    @Flow
+                    String marked() throws OpException {
+                        String s = "state = %s";
+                        await(ops().nop());
+                        return s + await(ops().nop()) + "%s";
+                    }
+                """.formatted(marked, marked)).runBothWays(worker, "marked");
+        assertEquals("state = " + marked + "0" + marked, o.value());
+    }
 }
