@@ -17,7 +17,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 /**
  * One io_uring instance, driven from Java over its mapped rings.
  *
- * <p>SQEs are written straight into the mapped submission array and CQEs read straight from
+ * <p>SQEs are written to a heap copy of the submission array and copied into the mapped one in
+ * bulk when they are published, just before {@code io_uring_enter}; CQEs are read straight from
  * the completion array, with acquire/release ordering on the shared head and tail words as
  * liburing does. The only native call on the way is {@link #enter}, at most once per worker
  * loop turn. A ring is confined to the thread that created it: with
@@ -60,6 +61,7 @@ public final class Ring implements AutoCloseable {
     private static final int SQ_CQ_OVERFLOW = 1 << 1;
 
     private static final int SQE_BYTES = 64;
+    private static final int SQE_WORDS = SQE_BYTES / Long.BYTES;
     private static final int CQE_BYTES = 16;
     private static final int PROBE_OPS = 256;
 
@@ -95,6 +97,16 @@ public final class Ring implements AutoCloseable {
     private final int sqEntries;
     private final int sqMask;
     private int sqTail;
+    /**
+     * The SQE array, staged on the heap: {@link #prep} writes SQE {@code i}'s eight words at
+     * {@code (i & sqMask) * 8}, and {@link #publish} copies what was written since the last
+     * publish into the mapped array before the tail moves. The kernel reads no SQE before then,
+     * so this is invisible to callers; it keeps FFM's off-heap stores, after each of which C2
+     * reloads every field it had in registers, out of the per-op path (one bulk copy per enter).
+     */
+    private final long[] sqeStage;
+    /** The SQ tail as last published: SQEs from here to {@link #sqTail} are in {@link #sqeStage} only. */
+    private int sqPublished;
     /**
      * The kernel's SQ head as last read. Without SQPOLL the kernel moves it only inside
      * {@code io_uring_enter}, so a stale value only understates the free space: it is re-read
@@ -133,6 +145,8 @@ public final class Ring implements AutoCloseable {
         sqMask = sqEntries - 1;
         cqMask = cqEntries - 1;
         sqTail = (int) INT.getAcquire(MEMORY, sqKtail);
+        sqPublished = sqTail;
+        sqeStage = new long[sqEntries * SQE_WORDS];
         sqHeadSeen = (int) INT.getAcquire(MEMORY, sqKhead);
         cqHead = (int) INT.getAcquire(MEMORY, cqKhead);
         // SQE i always sits in array slot i, so submitting never rewrites the index array.
@@ -257,19 +271,16 @@ public final class Ring implements AutoCloseable {
      */
     public void prep(int opcode, int sqeFlags, int ioprio, int fd, long off, long addr, int len, int opFlags,
             long userData, int bufIndex, int fileIndex, long addr3) {
-        long base = sqes + (long) (sqTail & sqMask) * SQE_BYTES;
-        MemorySegment s = MEMORY;
-        // Through the var handle itself, not MemorySegment.set: one inlining level less on a path
-        // that C2 may inline under a completion (see docs/benchmarks.md, NOP section).
-        LONG.set(s, base, (opcode & 0xFFL) | (sqeFlags & 0xFFL) << 8 | (ioprio & 0xFFFFL) << 16
-                | (fd & 0xFFFFFFFFL) << 32);
-        LONG.set(s, base + 8, off);
-        LONG.set(s, base + 16, addr);
-        LONG.set(s, base + 24, (len & 0xFFFFFFFFL) | (opFlags & 0xFFFFFFFFL) << 32);
-        LONG.set(s, base + 32, userData);
-        LONG.set(s, base + 40, (bufIndex & 0xFFFFL) | (fileIndex & 0xFFFFFFFFL) << 32);
-        LONG.set(s, base + 48, addr3);
-        LONG.set(s, base + 56, 0L);
+        long[] s = sqeStage;
+        int base = (sqTail & sqMask) * SQE_WORDS;
+        s[base] = (opcode & 0xFFL) | (sqeFlags & 0xFFL) << 8 | (ioprio & 0xFFFFL) << 16 | (fd & 0xFFFFFFFFL) << 32;
+        s[base + 1] = off;
+        s[base + 2] = addr;
+        s[base + 3] = (len & 0xFFFFFFFFL) | (opFlags & 0xFFFFFFFFL) << 32;
+        s[base + 4] = userData;
+        s[base + 5] = (bufIndex & 0xFFFFL) | (fileIndex & 0xFFFFFFFFL) << 32;
+        s[base + 6] = addr3;
+        s[base + 7] = 0L;
         sqTail++;
     }
 
@@ -355,7 +366,21 @@ public final class Ring implements AutoCloseable {
      */
     private int publish() {
         INT.setRelease(MEMORY, cqKhead, cqHead);
-        INT.setRelease(MEMORY, sqKtail, sqTail);
+        int from = sqPublished;
+        int tail = sqTail;
+        if (from != tail) {
+            // The SQEs written since the last publish, in one or two runs (the array wraps).
+            int first = from & sqMask;
+            int count = tail - from;
+            int run = Math.min(count, sqEntries - first);
+            MemorySegment.copy(sqeStage, first * SQE_WORDS, MEMORY, JAVA_LONG_UNALIGNED,
+                    sqes + (long) first * SQE_BYTES, run * SQE_WORDS);
+            if (run < count) {
+                MemorySegment.copy(sqeStage, 0, MEMORY, JAVA_LONG_UNALIGNED, sqes, (count - run) * SQE_WORDS);
+            }
+            sqPublished = tail;
+        }
+        INT.setRelease(MEMORY, sqKtail, tail);
         return sqTail - (int) INT.getAcquire(MEMORY, sqKhead);
     }
 
