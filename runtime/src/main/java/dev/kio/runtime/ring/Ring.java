@@ -18,9 +18,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  * One io_uring instance, driven from Java over its mapped rings.
  *
  * <p>SQEs are written to a heap copy of the submission array and copied into the mapped one in
- * bulk when they are published, just before {@code io_uring_enter}; CQEs are read straight from
- * the completion array, with acquire/release ordering on the shared head and tail words as
- * liburing does. The only native call on the way is {@link #enter}, at most once per worker
+ * bulk when they are published, just before {@code io_uring_enter}; CQEs are copied in bulk from
+ * the completion array when the tail is read. Each copy is one FFM access, where an access per
+ * word would cost one each: after every off-heap access C2 reloads the fields it held in
+ * registers. The shared head and tail words are read and written with acquire/release ordering
+ * as liburing does. The only native call on the way is {@link #enter}, at most once per worker
  * loop turn. A ring is confined to the thread that created it: with
  * {@code IORING_SETUP_SINGLE_ISSUER} the kernel accepts submissions only from that thread.
  *
@@ -63,14 +65,10 @@ public final class Ring implements AutoCloseable {
     private static final int SQE_BYTES = 64;
     private static final int SQE_WORDS = SQE_BYTES / Long.BYTES;
     private static final int CQE_BYTES = 16;
+    private static final int CQE_WORDS = CQE_BYTES / Long.BYTES;
     private static final int PROBE_OPS = 256;
 
     private static final VarHandle INT = JAVA_INT.varHandle();
-    /**
-     * SQE and CQE words. The kernel lays both arrays out aligned; the unaligned layout only spares
-     * FFM's alignment test on each access (the same store instruction on x86 and arm64).
-     */
-    private static final VarHandle LONG = JAVA_LONG_UNALIGNED.varHandle();
     /**
      * The whole address space, through which the mapped rings are read and written at absolute
      * addresses. Being a constant, it costs no per-access segment, scope or size checks; the
@@ -121,6 +119,15 @@ public final class Ring implements AutoCloseable {
     private final int cqEntries;
     private final int cqMask;
     private int cqHead;
+    /**
+     * The CQE array, staged on the heap like {@link #sqeStage}: {@link #cqTail()} copies the CQEs
+     * posted since it last looked, and {@link #cqeUserData}/{@link #cqeResFlags} read the copy
+     * with plain loads. The kernel does not reuse a CQE before the head passes it, so the copy
+     * stays valid until then.
+     */
+    private final long[] cqeStage;
+    /** The CQ tail as last copied into {@link #cqeStage}. */
+    private int cqStaged;
 
     private boolean closed;
     /** What was registered with this ring and must be released with it: see {@link #closeWith}. */
@@ -149,6 +156,8 @@ public final class Ring implements AutoCloseable {
         sqeStage = new long[sqEntries * SQE_WORDS];
         sqHeadSeen = (int) INT.getAcquire(MEMORY, sqKhead);
         cqHead = (int) INT.getAcquire(MEMORY, cqKhead);
+        cqStaged = cqHead;
+        cqeStage = new long[cqEntries * CQE_WORDS];
         // SQE i always sits in array slot i, so submitting never rewrites the index array.
         for (int i = 0; i < sqEntries; i++) {
             sqArray.setAtIndex(JAVA_INT, i, i);
@@ -429,19 +438,39 @@ public final class Ring implements AutoCloseable {
         return cqHead;
     }
 
-    /** The kernel's CQ tail (an acquire load): one past the last CQE it has posted, as a running index. */
+    /**
+     * The kernel's CQ tail (an acquire load): one past the last CQE it has posted, as a running
+     * index. The CQEs up to it become readable through {@link #cqeUserData} and {@link #cqeResFlags}.
+     */
     public int cqTail() {
-        return (int) INT.getAcquire(MEMORY, cqKtail);
+        int tail = (int) INT.getAcquire(MEMORY, cqKtail);
+        int from = cqStaged;
+        if (from != tail) {
+            // The CQEs posted since the last look, in one or two runs (the array wraps).
+            int first = from & cqMask;
+            int count = tail - from;
+            int run = Math.min(count, cqEntries - first);
+            MemorySegment.copy(MEMORY, JAVA_LONG_UNALIGNED, cqes + (long) first * CQE_BYTES, cqeStage,
+                    first * CQE_WORDS, run * CQE_WORDS);
+            if (run < count) {
+                MemorySegment.copy(MEMORY, JAVA_LONG_UNALIGNED, cqes, cqeStage, 0, (count - run) * CQE_WORDS);
+            }
+            cqStaged = tail;
+        }
+        return tail;
     }
 
-    /** The {@code user_data} of the CQE at running index {@code index}, between {@link #cqHead()} and the tail. */
+    /**
+     * The {@code user_data} of the CQE at running index {@code index}, between {@link #cqHead()}
+     * and the tail {@link #cqTail()} returned last.
+     */
     public long cqeUserData(int index) {
-        return (long) LONG.get(MEMORY, cqes + (long) (index & cqMask) * CQE_BYTES);
+        return cqeStage[(index & cqMask) * CQE_WORDS];
     }
 
     /** The CQE's {@code res} in the low 32 bits and its {@code flags} in the high 32. */
     public long cqeResFlags(int index) {
-        return (long) LONG.get(MEMORY, cqes + (long) (index & cqMask) * CQE_BYTES + 8);
+        return cqeStage[(index & cqMask) * CQE_WORDS + 1];
     }
 
     /**
