@@ -17,12 +17,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 /**
  * One io_uring instance, driven from Java over its mapped rings.
  *
- * <p>SQEs are written to a heap copy of the submission array and copied into the mapped one in
- * bulk when they are published, just before {@code io_uring_enter}; CQEs are copied in bulk from
- * the completion array when the tail is read. Each copy is one FFM access, where an access per
- * word would cost one each: after every off-heap access C2 reloads the fields it held in
- * registers. The shared head and tail words are read and written with acquire/release ordering
- * as liburing does. The only native call on the way is {@link #enter}, at most once per worker
+ * <p>SQEs are written straight into the mapped submission array and CQEs read straight from
+ * the completion array, with acquire/release ordering on the shared head and tail words as
+ * liburing does. The only native call on the way is {@link #enter}, at most once per worker
  * loop turn. A ring is confined to the thread that created it: with
  * {@code IORING_SETUP_SINGLE_ISSUER} the kernel accepts submissions only from that thread.
  *
@@ -63,12 +60,15 @@ public final class Ring implements AutoCloseable {
     private static final int SQ_CQ_OVERFLOW = 1 << 1;
 
     private static final int SQE_BYTES = 64;
-    private static final int SQE_WORDS = SQE_BYTES / Long.BYTES;
     private static final int CQE_BYTES = 16;
-    private static final int CQE_WORDS = CQE_BYTES / Long.BYTES;
     private static final int PROBE_OPS = 256;
 
     private static final VarHandle INT = JAVA_INT.varHandle();
+    /**
+     * SQE and CQE words. The kernel lays both arrays out aligned; the unaligned layout only spares
+     * FFM's alignment test on each access (the same store instruction on x86 and arm64).
+     */
+    private static final VarHandle LONG = JAVA_LONG_UNALIGNED.varHandle();
     /**
      * The whole address space, through which the mapped rings are read and written at absolute
      * addresses. Being a constant, it costs no per-access segment, scope or size checks; the
@@ -96,16 +96,6 @@ public final class Ring implements AutoCloseable {
     private final int sqMask;
     private int sqTail;
     /**
-     * The SQE array, staged on the heap: {@link #prep} writes SQE {@code i}'s eight words at
-     * {@code (i & sqMask) * 8}, and {@link #publish} copies what was written since the last
-     * publish into the mapped array before the tail moves. The kernel reads no SQE before then,
-     * so this is invisible to callers; it keeps FFM's off-heap stores, after each of which C2
-     * reloads every field it had in registers, out of the per-op path (one bulk copy per enter).
-     */
-    private final long[] sqeStage;
-    /** The SQ tail as last published: SQEs from here to {@link #sqTail} are in {@link #sqeStage} only. */
-    private int sqPublished;
-    /**
      * The kernel's SQ head as last read. Without SQPOLL the kernel moves it only inside
      * {@code io_uring_enter}, so a stale value only understates the free space: it is re-read
      * when it no longer shows room, not for every SQE.
@@ -119,15 +109,6 @@ public final class Ring implements AutoCloseable {
     private final int cqEntries;
     private final int cqMask;
     private int cqHead;
-    /**
-     * The CQE array, staged on the heap like {@link #sqeStage}: {@link #cqTail()} copies the CQEs
-     * posted since it last looked, and {@link #cqeUserData}/{@link #cqeResFlags} read the copy
-     * with plain loads. The kernel does not reuse a CQE before the head passes it, so the copy
-     * stays valid until then.
-     */
-    private final long[] cqeStage;
-    /** The CQ tail as last copied into {@link #cqeStage}. */
-    private int cqStaged;
 
     private boolean closed;
     /** What was registered with this ring and must be released with it: see {@link #closeWith}. */
@@ -152,12 +133,8 @@ public final class Ring implements AutoCloseable {
         sqMask = sqEntries - 1;
         cqMask = cqEntries - 1;
         sqTail = (int) INT.getAcquire(MEMORY, sqKtail);
-        sqPublished = sqTail;
-        sqeStage = new long[sqEntries * SQE_WORDS];
         sqHeadSeen = (int) INT.getAcquire(MEMORY, sqKhead);
         cqHead = (int) INT.getAcquire(MEMORY, cqKhead);
-        cqStaged = cqHead;
-        cqeStage = new long[cqEntries * CQE_WORDS];
         // SQE i always sits in array slot i, so submitting never rewrites the index array.
         for (int i = 0; i < sqEntries; i++) {
             sqArray.setAtIndex(JAVA_INT, i, i);
@@ -280,16 +257,19 @@ public final class Ring implements AutoCloseable {
      */
     public void prep(int opcode, int sqeFlags, int ioprio, int fd, long off, long addr, int len, int opFlags,
             long userData, int bufIndex, int fileIndex, long addr3) {
-        long[] s = sqeStage;
-        int base = (sqTail & sqMask) * SQE_WORDS;
-        s[base] = (opcode & 0xFFL) | (sqeFlags & 0xFFL) << 8 | (ioprio & 0xFFFFL) << 16 | (fd & 0xFFFFFFFFL) << 32;
-        s[base + 1] = off;
-        s[base + 2] = addr;
-        s[base + 3] = (len & 0xFFFFFFFFL) | (opFlags & 0xFFFFFFFFL) << 32;
-        s[base + 4] = userData;
-        s[base + 5] = (bufIndex & 0xFFFFL) | (fileIndex & 0xFFFFFFFFL) << 32;
-        s[base + 6] = addr3;
-        s[base + 7] = 0L;
+        long base = sqes + (long) (sqTail & sqMask) * SQE_BYTES;
+        MemorySegment s = MEMORY;
+        // Through the var handle itself, not MemorySegment.set: one inlining level less on a path
+        // that C2 may inline under a completion (see docs/benchmarks.md, NOP section).
+        LONG.set(s, base, (opcode & 0xFFL) | (sqeFlags & 0xFFL) << 8 | (ioprio & 0xFFFFL) << 16
+                | (fd & 0xFFFFFFFFL) << 32);
+        LONG.set(s, base + 8, off);
+        LONG.set(s, base + 16, addr);
+        LONG.set(s, base + 24, (len & 0xFFFFFFFFL) | (opFlags & 0xFFFFFFFFL) << 32);
+        LONG.set(s, base + 32, userData);
+        LONG.set(s, base + 40, (bufIndex & 0xFFFFL) | (fileIndex & 0xFFFFFFFFL) << 32);
+        LONG.set(s, base + 48, addr3);
+        LONG.set(s, base + 56, 0L);
         sqTail++;
     }
 
@@ -353,7 +333,7 @@ public final class Ring implements AutoCloseable {
 
     /** Like {@link #enter(int)}, but a wait gives up after {@code nanos} ({@code -ETIME}; 5.11+). */
     public int enter(int minComplete, long nanos) {
-        return Native.enterTimeout(enterFd, publish(), minComplete, ENTER_GETEVENTS | enterFlags, nanos);
+        return entered(Native.enterTimeout(enterFd, publish(), minComplete, ENTER_GETEVENTS | enterFlags, nanos));
     }
 
     /** Submits written SQEs without running task work or waiting, to free SQ space mid-turn. */
@@ -366,7 +346,18 @@ public final class Ring implements AutoCloseable {
         if (toSubmit == 0 && minComplete == 0 && flags == 0) {
             return 0;
         }
-        return Native.enter(enterFd, toSubmit, minComplete, flags | enterFlags);
+        return entered(Native.enter(enterFd, toSubmit, minComplete, flags | enterFlags));
+    }
+
+    /**
+     * Re-reads the kernel's SQ head after {@code io_uring_enter}, the only place it moves, so
+     * {@link #hasSqSpace} sees the space the kernel freed without calling {@link #sqSpace()}: a
+     * call on that path, even a rare one, is a call in every loop that submits, after which C2
+     * reloads whatever the loop keeps in fields.
+     */
+    private int entered(int rc) {
+        sqHeadSeen = (int) INT.getAcquire(MEMORY, sqKhead);
+        return rc;
     }
 
     /**
@@ -375,21 +366,7 @@ public final class Ring implements AutoCloseable {
      */
     private int publish() {
         INT.setRelease(MEMORY, cqKhead, cqHead);
-        int from = sqPublished;
-        int tail = sqTail;
-        if (from != tail) {
-            // The SQEs written since the last publish, in one or two runs (the array wraps).
-            int first = from & sqMask;
-            int count = tail - from;
-            int run = Math.min(count, sqEntries - first);
-            MemorySegment.copy(sqeStage, first * SQE_WORDS, MEMORY, JAVA_LONG_UNALIGNED,
-                    sqes + (long) first * SQE_BYTES, run * SQE_WORDS);
-            if (run < count) {
-                MemorySegment.copy(sqeStage, 0, MEMORY, JAVA_LONG_UNALIGNED, sqes, (count - run) * SQE_WORDS);
-            }
-            sqPublished = tail;
-        }
-        INT.setRelease(MEMORY, sqKtail, tail);
+        INT.setRelease(MEMORY, sqKtail, sqTail);
         return sqTail - (int) INT.getAcquire(MEMORY, sqKhead);
     }
 
@@ -438,39 +415,19 @@ public final class Ring implements AutoCloseable {
         return cqHead;
     }
 
-    /**
-     * The kernel's CQ tail (an acquire load): one past the last CQE it has posted, as a running
-     * index. The CQEs up to it become readable through {@link #cqeUserData} and {@link #cqeResFlags}.
-     */
+    /** The kernel's CQ tail (an acquire load): one past the last CQE it has posted, as a running index. */
     public int cqTail() {
-        int tail = (int) INT.getAcquire(MEMORY, cqKtail);
-        int from = cqStaged;
-        if (from != tail) {
-            // The CQEs posted since the last look, in one or two runs (the array wraps).
-            int first = from & cqMask;
-            int count = tail - from;
-            int run = Math.min(count, cqEntries - first);
-            MemorySegment.copy(MEMORY, JAVA_LONG_UNALIGNED, cqes + (long) first * CQE_BYTES, cqeStage,
-                    first * CQE_WORDS, run * CQE_WORDS);
-            if (run < count) {
-                MemorySegment.copy(MEMORY, JAVA_LONG_UNALIGNED, cqes, cqeStage, 0, (count - run) * CQE_WORDS);
-            }
-            cqStaged = tail;
-        }
-        return tail;
+        return (int) INT.getAcquire(MEMORY, cqKtail);
     }
 
-    /**
-     * The {@code user_data} of the CQE at running index {@code index}, between {@link #cqHead()}
-     * and the tail {@link #cqTail()} returned last.
-     */
+    /** The {@code user_data} of the CQE at running index {@code index}, between {@link #cqHead()} and the tail. */
     public long cqeUserData(int index) {
-        return cqeStage[(index & cqMask) * CQE_WORDS];
+        return (long) LONG.get(MEMORY, cqes + (long) (index & cqMask) * CQE_BYTES);
     }
 
     /** The CQE's {@code res} in the low 32 bits and its {@code flags} in the high 32. */
     public long cqeResFlags(int index) {
-        return cqeStage[(index & cqMask) * CQE_WORDS + 1];
+        return (long) LONG.get(MEMORY, cqes + (long) (index & cqMask) * CQE_BYTES + 8);
     }
 
     /**
