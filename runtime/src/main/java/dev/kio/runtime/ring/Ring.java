@@ -98,7 +98,7 @@ public final class Ring implements AutoCloseable {
     /**
      * The kernel's SQ head as last read. Without SQPOLL the kernel moves it only inside
      * {@code io_uring_enter}, so a stale value only understates the free space: it is re-read
-     * when it no longer shows room, not for every SQE.
+     * after each enter and when it no longer shows room, not for every SQE.
      */
     private int sqHeadSeen;
 
