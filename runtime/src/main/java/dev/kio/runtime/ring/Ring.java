@@ -98,7 +98,7 @@ public final class Ring implements AutoCloseable {
     /**
      * The kernel's SQ head as last read. Without SQPOLL the kernel moves it only inside
      * {@code io_uring_enter}, so a stale value only understates the free space: it is re-read
-     * when it no longer shows room, not for every SQE.
+     * after each enter and when it no longer shows room, not for every SQE.
      */
     private int sqHeadSeen;
 
@@ -333,7 +333,7 @@ public final class Ring implements AutoCloseable {
 
     /** Like {@link #enter(int)}, but a wait gives up after {@code nanos} ({@code -ETIME}; 5.11+). */
     public int enter(int minComplete, long nanos) {
-        return Native.enterTimeout(enterFd, publish(), minComplete, ENTER_GETEVENTS | enterFlags, nanos);
+        return entered(Native.enterTimeout(enterFd, publish(), minComplete, ENTER_GETEVENTS | enterFlags, nanos));
     }
 
     /** Submits written SQEs without running task work or waiting, to free SQ space mid-turn. */
@@ -346,7 +346,18 @@ public final class Ring implements AutoCloseable {
         if (toSubmit == 0 && minComplete == 0 && flags == 0) {
             return 0;
         }
-        return Native.enter(enterFd, toSubmit, minComplete, flags | enterFlags);
+        return entered(Native.enter(enterFd, toSubmit, minComplete, flags | enterFlags));
+    }
+
+    /**
+     * Re-reads the kernel's SQ head after {@code io_uring_enter}, the only place it moves, so
+     * {@link #hasSqSpace} sees the space the kernel freed without calling {@link #sqSpace()}: a
+     * call on that path, even a rare one, is a call in every loop that submits, after which C2
+     * reloads whatever the loop keeps in fields.
+     */
+    private int entered(int rc) {
+        sqHeadSeen = (int) INT.getAcquire(MEMORY, sqKhead);
+        return rc;
     }
 
     /**
