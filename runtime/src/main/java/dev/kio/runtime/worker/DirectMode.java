@@ -118,8 +118,7 @@ public final class DirectMode implements AutoCloseable, DirectAwait {
         }
         frame.awaiter = f -> { };
         if (!frame.isDone()) {
-            frame.worker = worker;
-            frame.resume();
+            frame.start(worker);
         }
         while (!frame.isDone()) {
             driver.turn(-1);
@@ -129,7 +128,7 @@ public final class DirectMode implements AutoCloseable, DirectAwait {
         } catch (Throwable t) {
             throw Frame.<RuntimeException>sneaky(t);
         } finally {
-            frame.recycle();
+            frame.recycle(worker);
         }
     }
 
