@@ -452,7 +452,10 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
 
     private void finish() {
         Awaiter a = awaiter;
-        if (a != null) {
+        if (a instanceof Frame<?> f) {
+            // Most awaiters are frames: a direct call, where the interface call would be megamorphic.
+            f.onDone(this);
+        } else if (a != null) {
             a.onDone(this);
         }
     }
