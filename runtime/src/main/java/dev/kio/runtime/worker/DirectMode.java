@@ -129,7 +129,7 @@ public final class DirectMode implements AutoCloseable, DirectAwait {
         }
         frame.awaiter = f -> { };
         if (!frame.isDone()) {
-            frame.start(worker);
+            frame.startAwaited(worker);
         }
         while (!frame.isDone()) {
             driver.turn(-1);

@@ -148,7 +148,7 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
         }
         child.awaiter = this;
         if (child.status == NEW) {
-            child.start(worker);
+            child.startAwaited(worker);
         }
         if (child.status == DONE) {
             return false;
@@ -162,7 +162,7 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
      * first step; a promise, which has no steps to run for an awaiter, ends at once if it was
      * settled, or else waits for the settle.
      */
-    final void start(Worker w) {
+    final void startAwaited(Worker w) {
         worker = w;
         if (this instanceof Promise<?> p) {
             status = p.isSettled() ? DONE : SUSPENDED;
