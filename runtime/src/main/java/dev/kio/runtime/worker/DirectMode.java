@@ -29,6 +29,13 @@ import dev.kio.spi.DirectAwait;
  */
 public final class DirectMode implements AutoCloseable, DirectAwait {
     private static final ThreadLocal<DirectMode> CURRENT = new ThreadLocal<>();
+    /**
+     * The direct mode opened last, until its thread closes it: {@link Worker#current()} on that
+     * thread (a benchmark's, a test's) without the {@code ThreadLocal} lookup. Volatile so that a
+     * thread never reads back a mode of its own that it has closed; another thread's mode never
+     * matches the reading thread.
+     */
+    private static volatile DirectMode last;
     private static final Duration STOP_GRACE = Duration.ofSeconds(5);
 
     private final Worker worker;
@@ -66,12 +73,16 @@ public final class DirectMode implements AutoCloseable, DirectAwait {
         d.armWakeRead();
         DirectMode mode = new DirectMode(w, d);
         CURRENT.set(mode);
+        last = mode;
         DirectAwait.bind(mode);
         return mode;
     }
 
     static Worker workerOf(Thread thread) {
-        DirectMode d = CURRENT.get();
+        DirectMode d = last;
+        if (d == null || d.worker.thread != thread) {
+            d = CURRENT.get();
+        }
         return d == null ? null : d.worker;
     }
 
@@ -118,8 +129,7 @@ public final class DirectMode implements AutoCloseable, DirectAwait {
         }
         frame.awaiter = f -> { };
         if (!frame.isDone()) {
-            frame.worker = worker;
-            frame.resume();
+            frame.startAwaited(worker);
         }
         while (!frame.isDone()) {
             driver.turn(-1);
@@ -129,7 +139,7 @@ public final class DirectMode implements AutoCloseable, DirectAwait {
         } catch (Throwable t) {
             throw Frame.<RuntimeException>sneaky(t);
         } finally {
-            frame.recycle();
+            frame.recycle(worker);
         }
     }
 
@@ -138,6 +148,9 @@ public final class DirectMode implements AutoCloseable, DirectAwait {
     public void close() {
         checkOwner();
         CURRENT.remove();
+        if (last == this) {
+            last = null;
+        }
         DirectAwait.bind(null);
         worker.stopGraceNanos = STOP_GRACE.toNanos();
         worker.stopRequested = true;

@@ -138,7 +138,8 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
 
     /**
      * Awaits a child task, starting it here if it has not started. Returns false when the child
-     * is already done (continue inline), true when this frame suspended until it is.
+     * is already done (continue inline), true when this frame suspended until it is. A pending
+     * {@link Promise} runs nothing: settling it resumes this frame.
      */
     protected final boolean await(Task<?> task) {
         Frame<?> child = frameOf(task);
@@ -147,14 +148,27 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
         }
         child.awaiter = this;
         if (child.status == NEW) {
-            child.worker = worker;
-            child.resume();
+            child.startAwaited(worker);
         }
         if (child.status == DONE) {
             return false;
         }
         status = SUSPENDED;
         return true;
+    }
+
+    /**
+     * Starts a new frame on {@code w} for the awaiter just set, on {@code w}'s thread: runs its
+     * first step; a promise, which has no steps to run for an awaiter, ends at once if it was
+     * settled, or else waits for the settle.
+     */
+    final void startAwaited(Worker w) {
+        worker = w;
+        if (this instanceof Promise<?> p) {
+            status = p.isSettled() ? DONE : SUSPENDED;
+        } else {
+            resume();
+        }
     }
 
     /**
@@ -258,7 +272,7 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
         try {
             return child.join();
         } finally {
-            child.recycle();
+            child.recycle(worker);
         }
     }
 
@@ -270,13 +284,24 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
         return value();
     }
 
-    /** Returns a finished pooled frame to the calling worker's idle frames; other frames are left alone. */
+    /**
+     * Returns a finished pooled frame to the idle frames of the worker it ran on last, when that
+     * worker's thread calls (the one a detached frame's end is reported on).
+     */
     final void recycle() {
-        Worker w;
-        if (kind != null && (w = Worker.current()) != null) {
+        recycle(worker);
+    }
+
+    /**
+     * Returns a finished pooled frame to {@code into}'s idle frames, when {@code into}'s thread
+     * calls (the pools are that thread's alone: a frame failed from another thread is left to the
+     * garbage collector); frames that are not pooled are left alone.
+     */
+    final void recycle(Worker into) {
+        if (kind != null && into != null && into.thread == Thread.currentThread()) {
             clear();
             reset();
-            w.frames(kind).release(this);
+            into.frames(kind).release(this);
         }
     }
 
@@ -346,11 +371,12 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
 
     @Override
     public final void onDone(Frame<?> child) {
-        if (Worker.current() != worker) {
+        if (Thread.currentThread() != worker.thread) {
             // The child finished on another worker; this frame resumes on its own.
             worker.post(this);
         } else if (status == SUSPENDED) {
-            resume();
+            // On this frame's worker's thread: resume()'s owner check has just been made.
+            run();
         }
         // Otherwise the child finished synchronously inside await(task), which continues inline.
     }
@@ -402,6 +428,20 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
     protected void rejected() {
     }
 
+    /**
+     * Ends a frame from outside its steps (a {@link Promise} settled) with {@code result} or, when
+     * not null, {@code why}; its awaiter hears of it now. A frame that has not started only keeps
+     * them: its start, or its first step, ends it.
+     */
+    final void endWith(T result, Throwable why) {
+        value = result;
+        failure = why;
+        if (status != NEW) {
+            status = DONE;
+            finish();
+        }
+    }
+
     /** Ends a frame that never ran because its worker stopped; its awaiter learns why. */
     final void reject(Throwable why) {
         rejected();
@@ -412,7 +452,10 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
 
     private void finish() {
         Awaiter a = awaiter;
-        if (a != null) {
+        if (a instanceof Frame<?> f) {
+            // Most awaiters are frames: a direct call, where the interface call would be megamorphic.
+            f.onDone(this);
+        } else if (a != null) {
             a.onDone(this);
         }
     }

@@ -12,23 +12,24 @@ import java.util.Objects;
  * int v = await(p);                        // in a flow: suspends until p.succeed(v)
  * }</pre>
  *
- * Settling a promise its awaiter is suspended on resumes that awaiter at once, on the settling
- * call's stack (as completing a {@code CompletableFuture} runs its dependent stages); a promise
- * settled before it is awaited lets the await continue inline. Promises are pooled per worker
- * like flow frames: {@link #create()} takes an idle one, and it goes back once its awaiter has
- * read the result, so on a warmed worker a promise allocates nothing. A promise is settled once,
- * on the thread of the worker whose frame awaits it.
+ * A promise is a value slot, not steps: a frame awaiting a pending one records itself there and
+ * suspends; settling it stores the value and resumes that awaiter at once, on the settling call's
+ * stack (as completing a {@code CompletableFuture} runs its dependent stages); a promise settled
+ * before it is awaited lets the await continue inline. Promises are pooled per worker like flow
+ * frames: {@link #create()} takes an idle one, and it goes back once its awaiter has read the
+ * result, so on a warmed worker a promise allocates nothing. A promise is settled once, on the
+ * thread of the worker whose frame awaits it, and awaited once. Handed to
+ * {@link Worker#spawn}/{@link Worker#syncWait} as a task, it waits on that worker for the settle;
+ * a worker that stops before that wait begins fails it as it fails any queued frame (its awaiter
+ * gets the {@link java.util.concurrent.RejectedExecutionException}). Nothing settles a promise
+ * still pending when its worker stops: like a frame suspended on it, its awaiter is not resumed.
  *
  * @param <T> the value's type
  */
 public final class Promise<T> extends Frame<T> {
     private static final FrameKind<Promise<?>> KIND = new FrameKind<>(Promise::new, 1024);
 
-    private T result;
-    private Throwable failure;
     private boolean settled;
-    /** Its step ran and suspended: settling must run it again to finish. */
-    private boolean waiting;
 
     private Promise() {
     }
@@ -39,18 +40,21 @@ public final class Promise<T> extends Frame<T> {
         return (Promise<T>) KIND.acquire();
     }
 
+    /**
+     * Runs only for a promise handed to a worker as a task ({@link Worker#spawn}, {@link Worker#syncWait}):
+     * waits for the settle, or ends the promise if it came first. A frame awaiting a promise runs no step of it.
+     */
     @Override
     protected void step() throws Throwable {
         if (!settled) {
-            waiting = true;
             awaitMore();
             return;
         }
-        waiting = false;
-        if (failure != null) {
-            throw failure;
+        Throwable why = failure();
+        if (why != null) {
+            throw why;
         }
-        complete(result);
+        done();
     }
 
     /** Completes the promise with {@code value}; a suspended awaiter resumes before this returns. */
@@ -72,23 +76,19 @@ public final class Promise<T> extends Frame<T> {
         if (settled) {
             throw new IllegalStateException(this + " is already settled");
         }
-        if (waiting) {
-            // Before anything changes: the awaiter's frame may only run on its worker's thread.
-            worker().checkOwner();
+        if (isDone()) {
+            throw new IllegalStateException(this + " was failed because its worker stopped; it cannot be settled");
         }
-        result = value;
-        failure = why;
+        if (awaiter != null) {
+            // Before anything changes: the awaiter may only run on its worker's thread.
+            worker.checkOwner();
+        }
         settled = true;
-        if (waiting) {
-            resume();
-        }
+        endWith(value, why);
     }
 
     @Override
     protected void clear() {
-        result = null;
-        failure = null;
         settled = false;
-        waiting = false;
     }
 }

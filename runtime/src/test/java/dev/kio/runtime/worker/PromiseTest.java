@@ -185,4 +185,77 @@ class PromiseTest {
                 }));
         assertTrue(e.getMessage().contains("already settled"), e.getMessage());
     }
+
+    @Test
+    void awaitingAPromiseTwiceIsRefused() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> pool.worker(0).syncWait(new Frame<Void>() {
+                    @Override
+                    protected void step() {
+                        Promise<Integer> p = Promise.create();
+                        p.succeed(1);
+                        await(p);
+                        await(p);
+                        done();
+                    }
+                }));
+        assertTrue(e.getMessage().contains("already awaited"), e.getMessage());
+    }
+
+    @Test
+    void settlingOffTheAwaitersWorkerThreadIsRefusedAndLeavesThePromisePending() throws Exception {
+        Consumer consumer = new Consumer();
+        int seen = afterSpawning(consumer, () -> {
+            Promise<Integer> p = consumer.promise;
+            Thread other = new Thread(() -> p.succeed(1));
+            Throwable[] refused = new Throwable[1];
+            other.setUncaughtExceptionHandler((t, why) -> refused[0] = why);
+            other.start();
+            other.join();
+            assertTrue(refused[0] instanceof IllegalStateException && refused[0].getMessage().contains("own thread"),
+                    String.valueOf(refused[0]));
+            assertEquals(false, p.isSettled());
+            p.succeed(7);
+            return consumer.got;
+        });
+        assertEquals(7, seen);
+    }
+
+    @Test
+    void promiseHandedToSyncWaitEndsWithWhatCodeOnTheWorkerSettlesItWith() throws Exception {
+        Promise<String> ok = Promise.create();
+        Promise<String> failed = Promise.create();
+        Thread settler = new Thread(() -> {
+            pool.worker(0).execute(() -> ok.succeed("later"));
+            pool.worker(0).execute(() -> failed.fail(new IOException("no value")));
+        });
+        // Either order works: settled before the promise's wait began on the worker, or after.
+        settler.start();
+        assertEquals("later", pool.worker(0).syncWait(ok));
+        assertEquals("no value", assertThrows(IOException.class, () -> pool.worker(0).syncWait(failed)).getMessage());
+        settler.join();
+    }
+
+    @Test
+    void directModeAwaitOfAPromiseReturnsWhatAnotherFrameSettlesAndPoolsIt() throws Exception {
+        try (DirectMode direct = DirectMode.open()) {
+            Promise<Integer> p = Promise.create();
+            // It settles the promise when its NOP completes, as a callback on the ring would.
+            direct.worker().spawn(new Frame<Void>() {
+                @Override
+                protected void step() {
+                    if (state == 0) {
+                        state = 1;
+                        if (await(ops().nop())) {
+                            return;
+                        }
+                    }
+                    p.succeed(5);
+                    done();
+                }
+            });
+            assertEquals(5, direct.await(p));
+            assertSame(p, Promise.create());
+        }
+    }
 }
