@@ -40,10 +40,13 @@ public final class DirectMode implements AutoCloseable, DirectAwait {
 
     private final Worker worker;
     private final Driver driver;
+    /** The awaiter of the task {@link #await(Task)} runs: its end must not leave the turn blocked in the kernel. */
+    private final Awaiter ended;
 
     private DirectMode(Worker worker, Driver driver) {
         this.worker = worker;
         this.driver = driver;
+        this.ended = f -> driver.goalReached();
     }
 
     /** Opens direct mode on the calling thread with a default ring. */
@@ -127,7 +130,7 @@ public final class DirectMode implements AutoCloseable, DirectAwait {
         if (frame.awaiter != null) {
             throw new IllegalStateException("task " + frame + " is already awaited");
         }
-        frame.awaiter = f -> { };
+        frame.awaiter = ended;
         if (!frame.isDone()) {
             frame.startAwaited(worker);
         }

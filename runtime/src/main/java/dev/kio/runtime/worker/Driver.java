@@ -51,6 +51,8 @@ final class Driver implements OpWaiter {
     private BufferPool buffers;
     private boolean stopping;
     private long turns;
+    /** Set when what the thread driving turns waits for happened before the wait: the next turn must not block. */
+    private boolean goalReached;
     /** Wake-ups by the eventfd; those by MSG_RING are the table's reserved CQEs (their only job is to end the wait). */
     private long wakeups;
 
@@ -111,9 +113,17 @@ final class Driver implements OpWaiter {
     void drainAndClose() {
         stopping = true;
         long deadline = System.nanoTime() + worker.stopGraceNanos;
+        RuntimeException unsettled = null;
         for (;;) {
-            // Finishing frames may submit more; every turn cancels what is pending.
+            // Finishing frames may submit more, or wait on new promises; every turn ends both.
             table.cancelAll();
+            if (worker.waitedPromises != null) {
+                if (unsettled == null) {
+                    unsettled = new RejectedExecutionException("worker " + worker.index
+                            + " stopped before the promise was settled");
+                }
+                Promise.failPending(worker, unsettled);
+            }
             if (table.owed() == 0 && ready.isEmpty() && worker.inbox.isEmpty()) {
                 break;
             }
@@ -137,7 +147,8 @@ final class Driver implements OpWaiter {
         int work = drainInbox();
         work += runReady();
         table.drainBacklog();
-        int wait = ready.isEmpty() && worker.park(!stopping) ? 1 : 0;
+        int wait = ready.isEmpty() && !goalReached && worker.park(!stopping) ? 1 : 0;
+        goalReached = false;
         int rc = waitNanos < 0 || wait == 0 ? ring.enter(wait) : ring.enter(wait, waitNanos);
         if (wait == 1) {
             worker.unpark();
@@ -147,6 +158,15 @@ final class Driver implements OpWaiter {
                     + " (" + Errno.describe(-rc) + ")");
         }
         return work + table.reap();
+    }
+
+    /**
+     * Tells the turn running now not to wait in the kernel: the direct-mode thread driving turns
+     * until a task ends has seen it end while running frames, before the wait, and nothing may
+     * complete afterwards to end that wait.
+     */
+    void goalReached() {
+        goalReached = true;
     }
 
     private int drainInbox() {

@@ -165,7 +165,12 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
     final void startAwaited(Worker w) {
         worker = w;
         if (this instanceof Promise<?> p) {
-            status = p.isSettled() ? DONE : SUSPENDED;
+            if (p.isSettled()) {
+                status = DONE;
+            } else {
+                status = SUSPENDED;
+                p.waitForSettle();
+            }
         } else {
             resume();
         }

@@ -20,9 +20,10 @@ import java.util.Objects;
  * result, so on a warmed worker a promise allocates nothing. A promise is settled once, on the
  * thread of the worker whose frame awaits it, and awaited once. Handed to
  * {@link Worker#spawn}/{@link Worker#syncWait} as a task, it waits on that worker for the settle;
- * a worker that stops before that wait begins fails it as it fails any queued frame (its awaiter
- * gets the {@link java.util.concurrent.RejectedExecutionException}). Nothing settles a promise
- * still pending when its worker stops: like a frame suspended on it, its awaiter is not resumed.
+ * a worker that stops before that wait begins fails it as it fails any queued frame. A promise
+ * still pending when its worker stops is failed by the stop: its awaiter resumes with a
+ * {@link java.util.concurrent.RejectedExecutionException} thrown where it awaits, so it runs its
+ * {@code finally} blocks and whoever awaits it in turn (a {@code syncWait} too) hears of it.
  *
  * @param <T> the value's type
  */
@@ -30,6 +31,9 @@ public final class Promise<T> extends Frame<T> {
     private static final FrameKind<Promise<?>> KIND = new FrameKind<>(Promise::new, 1024);
 
     private boolean settled;
+    /** Neighbours in its worker's list of pending promises something waits on (see {@link #waitForSettle}). */
+    private Promise<?> prevWaited;
+    private Promise<?> nextWaited;
 
     private Promise() {
     }
@@ -48,6 +52,7 @@ public final class Promise<T> extends Frame<T> {
     protected void step() throws Throwable {
         if (!settled) {
             awaitMore();
+            waitForSettle();
             return;
         }
         Throwable why = failure();
@@ -84,7 +89,58 @@ public final class Promise<T> extends Frame<T> {
             worker.checkOwner();
         }
         settled = true;
+        forgetWaiter();
         endWith(value, why);
+    }
+
+    /**
+     * Puts this pending promise, which an awaiter or its own step now waits on, in its worker's
+     * list: a stopping worker fails what is left there ({@link #failPending}), or its waiters
+     * would never resume.
+     */
+    void waitForSettle() {
+        Worker w = worker;
+        Promise<?> head = w.waitedPromises;
+        nextWaited = head;
+        if (head != null) {
+            head.prevWaited = this;
+        }
+        w.waitedPromises = this;
+    }
+
+    private void forgetWaiter() {
+        Promise<?> prev = prevWaited;
+        Promise<?> next = nextWaited;
+        if (prev != null) {
+            prev.nextWaited = next;
+        } else if (worker != null && worker.waitedPromises == this) {
+            worker.waitedPromises = next;
+        } else {
+            return;
+        }
+        if (next != null) {
+            next.prevWaited = prev;
+        }
+        prevWaited = null;
+        nextWaited = null;
+    }
+
+    /**
+     * Fails every promise of {@code w} that something still waits on, on {@code w}'s stopping
+     * thread: their waiters resume with {@code why} now, and may leave more (their own awaiters
+     * run and can wait on new promises), so the stop calls this until none is left.
+     *
+     * @return how many were failed
+     */
+    static int failPending(Worker w, RuntimeException why) {
+        int n = 0;
+        for (Promise<?> p = w.waitedPromises; p != null; p = w.waitedPromises) {
+            p.forgetWaiter();
+            // Not marked settled: until its awaiter reads it, a settle is refused as one its worker failed.
+            p.endWith(null, why);
+            n++;
+        }
+        return n;
     }
 
     @Override

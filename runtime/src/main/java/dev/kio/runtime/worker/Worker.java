@@ -61,6 +61,8 @@ public final class Worker {
     // Written by the worker thread before `started` opens; read by others only after it.
     Thread thread;
     Driver driver;
+    /** The head of this worker's pending promises that something waits on; its thread's alone. */
+    Promise<?> waitedPromises;
     /** The driver's op table and factory, one load away for frames, which run only on this thread. */
     OpTable table;
     Ops ops;

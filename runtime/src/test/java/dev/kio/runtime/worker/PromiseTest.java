@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.Callable;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
@@ -257,5 +258,70 @@ class PromiseTest {
             assertEquals(5, direct.await(p));
             assertSame(p, Promise.create());
         }
+    }
+
+    @Test
+    // In a thread of its own: the hang this guards against is a wait in io_uring_enter, which no interrupt ends.
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void directModeAwaitReturnsWhenTheTaskEndsWhileFramesRunBeforeTheTurnsWait() throws Exception {
+        try (DirectMode direct = DirectMode.open()) {
+            Promise<Integer> p = Promise.create();
+            // Settled in the first step of a queued frame, which the turn runs before it would wait
+            // in the kernel: no completion comes afterwards to end such a wait.
+            direct.worker().spawn(new Frame<Void>() {
+                @Override
+                protected void step() {
+                    p.succeed(8);
+                    done();
+                }
+            });
+            assertEquals(8, direct.await(p));
+        }
+    }
+
+    @Test
+    void stoppingAWorkerFailsThePromisesStillAwaitedSoTheirAwaitersFinish() throws Exception {
+        Throwable[] detached = new Throwable[1];
+        IoPool own = IoPool.builder().workers(1).pin(false).uncaughtExceptionHandler((w, t) -> detached[0] = t).start();
+        Consumer never = new Consumer();
+        Thread waiter = new Thread(() -> { });
+        Exception[] seen = new Exception[1];
+        try {
+            // A promise awaited by a spawned flow, and one a plain thread syncWaits on.
+            Promise<Integer> waitedOn = own.worker(0).syncWait(new Frame<Promise<Integer>>() {
+                @Override
+                protected void step() {
+                    if (state == 0) {
+                        worker().spawn(never);
+                        state = 1;
+                        // The spawned flow runs to its await while this frame waits for the NOP.
+                        if (await(ops().nop())) {
+                            return;
+                        }
+                    }
+                    complete(Promise.create());
+                }
+            });
+            waiter = new Thread(() -> {
+                try {
+                    own.worker(0).syncWait(waitedOn);
+                } catch (Exception e) {
+                    seen[0] = e;
+                }
+            });
+            waiter.start();
+            while (waiter.getState() != Thread.State.WAITING) {
+                Thread.onSpinWait();
+            }
+        } finally {
+            own.close();
+        }
+        waiter.join();
+        // The spawned flow ended with the stop's exception, which went to the pool's handler.
+        assertTrue(never.isDone());
+        assertSame(never.failure(), detached[0]);
+        assertEquals(RejectedExecutionException.class, detached[0].getClass());
+        assertEquals(RejectedExecutionException.class, seen[0].getClass());
+        assertTrue(seen[0].getMessage().contains("stopped before the promise was settled"), seen[0].getMessage());
     }
 }
