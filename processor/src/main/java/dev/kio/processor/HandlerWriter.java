@@ -108,8 +108,9 @@ final class HandlerWriter {
             args.add(p.getSimpleName().toString());
         }
         m.varargs(flow.element().isVarArgs());
-        m.addStatement("return $L.KIND.acquire().start(handler$L)", flow.frameName(),
-                args.isEmpty() ? "" : ", " + String.join(", ", args));
+        m.addStatement("$L $$frame = $L.KIND.idle()", flow.frameName(), flow.frameName());
+        m.addStatement("return ($$frame != null ? $$frame : $L.KIND.adopt(new $L())).start(handler$L)", flow.frameName(),
+                flow.frameName(), args.isEmpty() ? "" : ", " + String.join(", ", args));
         return m.build();
     }
 
@@ -253,9 +254,10 @@ final class HandlerWriter {
         }
         t.addAnnotation(AnnotationSpec.builder(SuppressWarnings.class)
                 .addMember("value", "{$L}", String.join(", ", suppress)).build());
-        // A lambda with the type written out: javac infers a diamond around a constructor reference slowly.
+        // No factory: the starter makes a new frame itself, since a lambda per flow costs javac more than the
+        // starter's `new` (and a diamond around a constructor reference more still).
         t.addField(FieldSpec.builder(ParameterizedTypeName.get(FRAME_KIND, self), "KIND", Modifier.STATIC, Modifier.FINAL)
-                .initializer("new $T(() -> new $L(), $L)", ParameterizedTypeName.get(FRAME_KIND, self), flow.frameName(), MAX_IDLE)
+                .initializer("new $T($L)", ParameterizedTypeName.get(FRAME_KIND, self), MAX_IDLE)
                 .build());
         t.addField(handlerName, "self", Modifier.PRIVATE);
         for (Lowering.Field f : low.fields.values()) {

@@ -22,7 +22,8 @@ public class Mix_Kio extends demo.Mix {
    * sync-waited. On a worker, its frame comes from the worker's idle frames.
    */
   public static dev.kio.Task<java.lang.String> mix(demo.Mix handler, int a, java.lang.String s) {
-    return MixFlow.KIND.acquire().start(handler, a, s);
+    MixFlow $frame = MixFlow.KIND.idle();
+    return ($frame != null ? $frame : MixFlow.KIND.adopt(new MixFlow())).start(handler, a, s);
   }
 
   /**
@@ -30,7 +31,7 @@ public class Mix_Kio extends demo.Mix {
    */
   @java.lang.SuppressWarnings({"fallthrough", "overloads"})
   static final class MixFlow extends dev.kio.runtime.worker.Frame<java.lang.String> {
-    static final dev.kio.runtime.worker.FrameKind<MixFlow> KIND = new dev.kio.runtime.worker.FrameKind<MixFlow>(() -> new MixFlow(), 1024);
+    static final dev.kio.runtime.worker.FrameKind<MixFlow> KIND = new dev.kio.runtime.worker.FrameKind<MixFlow>(1024);
 
     private demo.Mix self;
 

@@ -22,7 +22,8 @@ public class Echo_Kio extends demo.Echo {
    * sync-waited. On a worker, its frame comes from the worker's idle frames.
    */
   public static dev.kio.Task<java.lang.Integer> session(demo.Echo handler, int[] chunks) {
-    return SessionFlow.KIND.acquire().start(handler, chunks);
+    SessionFlow $frame = SessionFlow.KIND.idle();
+    return ($frame != null ? $frame : SessionFlow.KIND.adopt(new SessionFlow())).start(handler, chunks);
   }
 
   /**
@@ -30,7 +31,7 @@ public class Echo_Kio extends demo.Echo {
    */
   @java.lang.SuppressWarnings({"fallthrough", "overloads"})
   static final class SessionFlow extends dev.kio.runtime.worker.Frame<java.lang.Integer> {
-    static final dev.kio.runtime.worker.FrameKind<SessionFlow> KIND = new dev.kio.runtime.worker.FrameKind<SessionFlow>(() -> new SessionFlow(), 1024);
+    static final dev.kio.runtime.worker.FrameKind<SessionFlow> KIND = new dev.kio.runtime.worker.FrameKind<SessionFlow>(1024);
 
     private demo.Echo self;
 

@@ -36,7 +36,8 @@ public abstract class Outer_Members_Kio extends demo.Outer.Members {
   public static dev.kio.Task<java.util.Map<java.lang.String, java.util.List<java.lang.Integer>>> lookup(
       demo.Outer.Members handler, java.util.List<? extends java.lang.CharSequence> keys,
       int[] sizes, java.lang.String... extra) {
-    return LookupFlow.KIND.acquire().start(handler, keys, sizes, extra);
+    LookupFlow $frame = LookupFlow.KIND.idle();
+    return ($frame != null ? $frame : LookupFlow.KIND.adopt(new LookupFlow())).start(handler, keys, sizes, extra);
   }
 
   /**
@@ -45,7 +46,8 @@ public abstract class Outer_Members_Kio extends demo.Outer.Members {
    */
   public static dev.kio.Task<java.util.List<java.lang.String>[]> raw(demo.Outer.Members handler,
       java.lang.Object o) {
-    return RawFlow.KIND.acquire().start(handler, o);
+    RawFlow $frame = RawFlow.KIND.idle();
+    return ($frame != null ? $frame : RawFlow.KIND.adopt(new RawFlow())).start(handler, o);
   }
 
   /**
@@ -53,7 +55,8 @@ public abstract class Outer_Members_Kio extends demo.Outer.Members {
    * sync-waited. On a worker, its frame comes from the worker's idle frames.
    */
   public static dev.kio.Task<java.lang.Void> nothing(demo.Outer.Members handler) {
-    return NothingFlow.KIND.acquire().start(handler);
+    NothingFlow $frame = NothingFlow.KIND.idle();
+    return ($frame != null ? $frame : NothingFlow.KIND.adopt(new NothingFlow())).start(handler);
   }
 
   /**
@@ -61,7 +64,7 @@ public abstract class Outer_Members_Kio extends demo.Outer.Members {
    */
   @java.lang.SuppressWarnings({"fallthrough", "overloads", "rawtypes"})
   static final class LookupFlow extends dev.kio.runtime.worker.Frame<java.util.Map<java.lang.String, java.util.List<java.lang.Integer>>> {
-    static final dev.kio.runtime.worker.FrameKind<LookupFlow> KIND = new dev.kio.runtime.worker.FrameKind<LookupFlow>(() -> new LookupFlow(), 1024);
+    static final dev.kio.runtime.worker.FrameKind<LookupFlow> KIND = new dev.kio.runtime.worker.FrameKind<LookupFlow>(1024);
 
     private demo.Outer.Members self;
 
@@ -146,7 +149,7 @@ public abstract class Outer_Members_Kio extends demo.Outer.Members {
    */
   @java.lang.SuppressWarnings({"fallthrough", "overloads", "rawtypes", "unchecked"})
   static final class RawFlow extends dev.kio.runtime.worker.Frame<java.util.List<java.lang.String>[]> {
-    static final dev.kio.runtime.worker.FrameKind<RawFlow> KIND = new dev.kio.runtime.worker.FrameKind<RawFlow>(() -> new RawFlow(), 1024);
+    static final dev.kio.runtime.worker.FrameKind<RawFlow> KIND = new dev.kio.runtime.worker.FrameKind<RawFlow>(1024);
 
     private demo.Outer.Members self;
 
@@ -197,7 +200,7 @@ public abstract class Outer_Members_Kio extends demo.Outer.Members {
    */
   @java.lang.SuppressWarnings({"fallthrough", "overloads", "rawtypes"})
   static final class NothingFlow extends dev.kio.runtime.worker.Frame<java.lang.Void> {
-    static final dev.kio.runtime.worker.FrameKind<NothingFlow> KIND = new dev.kio.runtime.worker.FrameKind<NothingFlow>(() -> new NothingFlow(), 1024);
+    static final dev.kio.runtime.worker.FrameKind<NothingFlow> KIND = new dev.kio.runtime.worker.FrameKind<NothingFlow>(1024);
 
     private demo.Outer.Members self;
 

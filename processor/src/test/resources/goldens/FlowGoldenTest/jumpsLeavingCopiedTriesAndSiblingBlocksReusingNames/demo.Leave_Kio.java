@@ -22,7 +22,8 @@ public class Leave_Kio extends demo.Leave {
    * sync-waited. On a worker, its frame comes from the worker's idle frames.
    */
   public static dev.kio.Task<java.lang.Integer> attempts(demo.Leave handler, int limit) {
-    return AttemptsFlow.KIND.acquire().start(handler, limit);
+    AttemptsFlow $frame = AttemptsFlow.KIND.idle();
+    return ($frame != null ? $frame : AttemptsFlow.KIND.adopt(new AttemptsFlow())).start(handler, limit);
   }
 
   /**
@@ -30,7 +31,8 @@ public class Leave_Kio extends demo.Leave {
    * sync-waited. On a worker, its frame comes from the worker's idle frames.
    */
   public static dev.kio.Task<java.lang.String> siblings(demo.Leave handler, int n) {
-    return SiblingsFlow.KIND.acquire().start(handler, n);
+    SiblingsFlow $frame = SiblingsFlow.KIND.idle();
+    return ($frame != null ? $frame : SiblingsFlow.KIND.adopt(new SiblingsFlow())).start(handler, n);
   }
 
   /**
@@ -38,7 +40,7 @@ public class Leave_Kio extends demo.Leave {
    */
   @java.lang.SuppressWarnings({"fallthrough", "overloads"})
   static final class AttemptsFlow extends dev.kio.runtime.worker.Frame<java.lang.Integer> {
-    static final dev.kio.runtime.worker.FrameKind<AttemptsFlow> KIND = new dev.kio.runtime.worker.FrameKind<AttemptsFlow>(() -> new AttemptsFlow(), 1024);
+    static final dev.kio.runtime.worker.FrameKind<AttemptsFlow> KIND = new dev.kio.runtime.worker.FrameKind<AttemptsFlow>(1024);
 
     private demo.Leave self;
 
@@ -147,7 +149,7 @@ public class Leave_Kio extends demo.Leave {
    */
   @java.lang.SuppressWarnings({"fallthrough", "overloads"})
   static final class SiblingsFlow extends dev.kio.runtime.worker.Frame<java.lang.String> {
-    static final dev.kio.runtime.worker.FrameKind<SiblingsFlow> KIND = new dev.kio.runtime.worker.FrameKind<SiblingsFlow>(() -> new SiblingsFlow(), 1024);
+    static final dev.kio.runtime.worker.FrameKind<SiblingsFlow> KIND = new dev.kio.runtime.worker.FrameKind<SiblingsFlow>(1024);
 
     private demo.Leave self;
 

@@ -22,7 +22,8 @@ public class Http_Kio extends demo.Http {
    * sync-waited. On a worker, its frame comes from the worker's idle frames.
    */
   public static dev.kio.Task<java.lang.String> request(demo.Http handler, java.lang.String path) {
-    return RequestFlow.KIND.acquire().start(handler, path);
+    RequestFlow $frame = RequestFlow.KIND.idle();
+    return ($frame != null ? $frame : RequestFlow.KIND.adopt(new RequestFlow())).start(handler, path);
   }
 
   /**
@@ -30,7 +31,8 @@ public class Http_Kio extends demo.Http {
    * sync-waited. On a worker, its frame comes from the worker's idle frames.
    */
   public static dev.kio.Task<java.lang.String> header(demo.Http handler, java.lang.String path) {
-    return HeaderFlow.KIND.acquire().start(handler, path);
+    HeaderFlow $frame = HeaderFlow.KIND.idle();
+    return ($frame != null ? $frame : HeaderFlow.KIND.adopt(new HeaderFlow())).start(handler, path);
   }
 
   /**
@@ -38,7 +40,8 @@ public class Http_Kio extends demo.Http {
    * sync-waited. On a worker, its frame comes from the worker's idle frames.
    */
   public static dev.kio.Task<java.lang.Integer> trailer(demo.Http handler, int n) {
-    return TrailerFlow.KIND.acquire().start(handler, n);
+    TrailerFlow $frame = TrailerFlow.KIND.idle();
+    return ($frame != null ? $frame : TrailerFlow.KIND.adopt(new TrailerFlow())).start(handler, n);
   }
 
   /**
@@ -46,7 +49,8 @@ public class Http_Kio extends demo.Http {
    * sync-waited. On a worker, its frame comes from the worker's idle frames.
    */
   public static dev.kio.Task<java.lang.Integer> checksum(demo.Http handler, int n) {
-    return ChecksumFlow.KIND.acquire().start(handler, n);
+    ChecksumFlow $frame = ChecksumFlow.KIND.idle();
+    return ($frame != null ? $frame : ChecksumFlow.KIND.adopt(new ChecksumFlow())).start(handler, n);
   }
 
   /**
@@ -54,7 +58,7 @@ public class Http_Kio extends demo.Http {
    */
   @java.lang.SuppressWarnings({"fallthrough", "overloads"})
   static final class RequestFlow extends dev.kio.runtime.worker.Frame<java.lang.String> {
-    static final dev.kio.runtime.worker.FrameKind<RequestFlow> KIND = new dev.kio.runtime.worker.FrameKind<RequestFlow>(() -> new RequestFlow(), 1024);
+    static final dev.kio.runtime.worker.FrameKind<RequestFlow> KIND = new dev.kio.runtime.worker.FrameKind<RequestFlow>(1024);
 
     private demo.Http self;
 
@@ -125,7 +129,7 @@ public class Http_Kio extends demo.Http {
    */
   @java.lang.SuppressWarnings({"fallthrough", "overloads"})
   static final class HeaderFlow extends dev.kio.runtime.worker.Frame<java.lang.String> {
-    static final dev.kio.runtime.worker.FrameKind<HeaderFlow> KIND = new dev.kio.runtime.worker.FrameKind<HeaderFlow>(() -> new HeaderFlow(), 1024);
+    static final dev.kio.runtime.worker.FrameKind<HeaderFlow> KIND = new dev.kio.runtime.worker.FrameKind<HeaderFlow>(1024);
 
     private demo.Http self;
 
@@ -185,7 +189,7 @@ public class Http_Kio extends demo.Http {
    */
   @java.lang.SuppressWarnings({"fallthrough", "overloads"})
   static final class TrailerFlow extends dev.kio.runtime.worker.Frame<java.lang.Integer> {
-    static final dev.kio.runtime.worker.FrameKind<TrailerFlow> KIND = new dev.kio.runtime.worker.FrameKind<TrailerFlow>(() -> new TrailerFlow(), 1024);
+    static final dev.kio.runtime.worker.FrameKind<TrailerFlow> KIND = new dev.kio.runtime.worker.FrameKind<TrailerFlow>(1024);
 
     private demo.Http self;
 
@@ -240,7 +244,7 @@ public class Http_Kio extends demo.Http {
    */
   @java.lang.SuppressWarnings({"fallthrough", "overloads"})
   static final class ChecksumFlow extends dev.kio.runtime.worker.Frame<java.lang.Integer> {
-    static final dev.kio.runtime.worker.FrameKind<ChecksumFlow> KIND = new dev.kio.runtime.worker.FrameKind<ChecksumFlow>(() -> new ChecksumFlow(), 1024);
+    static final dev.kio.runtime.worker.FrameKind<ChecksumFlow> KIND = new dev.kio.runtime.worker.FrameKind<ChecksumFlow>(1024);
 
     private demo.Http self;
 

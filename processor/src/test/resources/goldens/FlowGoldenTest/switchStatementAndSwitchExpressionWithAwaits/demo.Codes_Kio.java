@@ -22,7 +22,8 @@ public class Codes_Kio extends demo.Codes {
    * sync-waited. On a worker, its frame comes from the worker's idle frames.
    */
   public static dev.kio.Task<java.lang.String> classify(demo.Codes handler, int[] codes) {
-    return ClassifyFlow.KIND.acquire().start(handler, codes);
+    ClassifyFlow $frame = ClassifyFlow.KIND.idle();
+    return ($frame != null ? $frame : ClassifyFlow.KIND.adopt(new ClassifyFlow())).start(handler, codes);
   }
 
   /**
@@ -30,7 +31,7 @@ public class Codes_Kio extends demo.Codes {
    */
   @java.lang.SuppressWarnings({"fallthrough", "overloads"})
   static final class ClassifyFlow extends dev.kio.runtime.worker.Frame<java.lang.String> {
-    static final dev.kio.runtime.worker.FrameKind<ClassifyFlow> KIND = new dev.kio.runtime.worker.FrameKind<ClassifyFlow>(() -> new ClassifyFlow(), 1024);
+    static final dev.kio.runtime.worker.FrameKind<ClassifyFlow> KIND = new dev.kio.runtime.worker.FrameKind<ClassifyFlow>(1024);
 
     private demo.Codes self;
 

@@ -22,7 +22,8 @@ public class Copy_Kio extends demo.Copy {
    * sync-waited. On a worker, its frame comes from the worker's idle frames.
    */
   public static dev.kio.Task<java.lang.String> copy(demo.Copy handler, java.lang.String name) {
-    return CopyFlow.KIND.acquire().start(handler, name);
+    CopyFlow $frame = CopyFlow.KIND.idle();
+    return ($frame != null ? $frame : CopyFlow.KIND.adopt(new CopyFlow())).start(handler, name);
   }
 
   /**
@@ -30,7 +31,7 @@ public class Copy_Kio extends demo.Copy {
    */
   @java.lang.SuppressWarnings({"fallthrough", "overloads"})
   static final class CopyFlow extends dev.kio.runtime.worker.Frame<java.lang.String> {
-    static final dev.kio.runtime.worker.FrameKind<CopyFlow> KIND = new dev.kio.runtime.worker.FrameKind<CopyFlow>(() -> new CopyFlow(), 1024);
+    static final dev.kio.runtime.worker.FrameKind<CopyFlow> KIND = new dev.kio.runtime.worker.FrameKind<CopyFlow>(1024);
 
     private demo.Copy self;
 

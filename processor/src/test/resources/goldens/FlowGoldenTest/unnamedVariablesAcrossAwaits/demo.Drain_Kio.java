@@ -23,7 +23,8 @@ public class Drain_Kio extends demo.Drain {
    */
   public static dev.kio.Task<java.lang.Integer> drain(demo.Drain handler,
       java.util.List<java.lang.String> items, java.lang.Object tag) {
-    return DrainFlow.KIND.acquire().start(handler, items, tag);
+    DrainFlow $frame = DrainFlow.KIND.idle();
+    return ($frame != null ? $frame : DrainFlow.KIND.adopt(new DrainFlow())).start(handler, items, tag);
   }
 
   /**
@@ -31,7 +32,7 @@ public class Drain_Kio extends demo.Drain {
    */
   @java.lang.SuppressWarnings({"fallthrough", "overloads"})
   static final class DrainFlow extends dev.kio.runtime.worker.Frame<java.lang.Integer> {
-    static final dev.kio.runtime.worker.FrameKind<DrainFlow> KIND = new dev.kio.runtime.worker.FrameKind<DrainFlow>(() -> new DrainFlow(), 1024);
+    static final dev.kio.runtime.worker.FrameKind<DrainFlow> KIND = new dev.kio.runtime.worker.FrameKind<DrainFlow>(1024);
 
     private demo.Drain self;
 
