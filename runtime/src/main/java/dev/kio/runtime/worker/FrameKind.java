@@ -42,12 +42,20 @@ public final class FrameKind<F extends Frame<?>> {
     }
 
     /**
-     * A frame in its initial state: an idle one of the calling worker's, or a new one when the
-     * worker has none or the caller is not a worker thread.
+     * A frame in its initial state: an idle one of the calling worker's, or a new one from the
+     * factory when the worker has none or the caller is not a worker thread.
+     *
+     * @throws IllegalStateException if this kind has no factory and no idle frame is at hand
      */
     public F acquire() {
         F idle = idle();
-        return idle != null ? idle : adopt(factory.get());
+        if (idle != null) {
+            return idle;
+        }
+        if (factory == null) {
+            throw new IllegalStateException("frame kind " + id + " has no factory: take idle() or adopt(new frame)");
+        }
+        return adopt(factory.get());
     }
 
     /** An idle frame of the calling worker's, in its initial state; null when it has none or the caller is not a worker thread. */
