@@ -5,6 +5,8 @@ import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.net.URI;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 
+import javax.annotation.processing.Processor;
 import javax.tools.Diagnostic;
 import javax.tools.DiagnosticCollector;
 import javax.tools.JavaCompiler;
@@ -38,11 +41,15 @@ import dev.kio.processor.KioProcessor;
  *       command-line {@code javac} would: class loading and JIT warm-up of javac and of the
  *       processor are part of the figure. Reported: the compile's wall-clock inside the child,
  *       and the child process's wall-clock as seen from here.
+ *   <li><b>against another processor</b> ({@code --against kio-benchmarks.jar} of another build):
+ *       each warm round also compiles with the {@code KioProcessor} of that jar, loaded in a class
+ *       loader of its own (the generated code still compiles against this jar's runtime), so two
+ *       processors are compared in one JVM, their rounds interleaved, javac equally warm for both.
  * </ul>
  *
  * <pre>
  * java -cp benchmarks/target/kio-benchmarks.jar dev.kio.benchmarks.ProcessorCost [--handlers 20] [--flows 10]
- *      [--warmup 5] [--rounds 10] [--cold 5]
+ *      [--warmup 5] [--rounds 10] [--cold 5] [--against other.jar]
  * </pre>
  *
  * The last line is {@code RESULT flows=200 warm_ratio=... warm_cpu_ratio=... cold_ratio=...}.
@@ -74,6 +81,7 @@ public final class ProcessorCost {
         int rounds = 10;
         int cold = 0;
         String once = null;
+        Path against = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -83,8 +91,10 @@ public final class ProcessorCost {
                 case "--rounds" -> rounds = positive(a, args, ++i);
                 case "--cold" -> cold = Integer.parseInt(value(a, args, ++i));
                 case "--once" -> once = value(a, args, ++i);
+                case "--against" -> against = Path.of(value(a, args, ++i));
                 default -> throw new IllegalArgumentException("unknown argument " + a
-                        + " (expected --handlers N, --flows N (1-" + FLOWS_PER_TEMPLATE + "), --warmup N, --rounds N, --cold N)");
+                        + " (expected --handlers N, --flows N (1-" + FLOWS_PER_TEMPLATE + "), --warmup N, --rounds N, --cold N,"
+                        + " --against JAR)");
             }
         }
         if (flows > FLOWS_PER_TEMPLATE) {
@@ -92,11 +102,11 @@ public final class ProcessorCost {
         }
         ProcessorCost cost = new ProcessorCost(handlers, flows);
         if (once != null) {
-            Compile c = cost.compile(once.equals("kio"));
+            Compile c = cost.compile(once.equals("kio") ? new KioProcessor() : null);
             System.out.printf(Locale.ROOT, "ONCE wall_ms=%.1f cpu_ms=%.1f%n", c.wallNs / 1e6, c.cpuNs / 1e6);
             return;
         }
-        cost.run(warmup, rounds, cold);
+        cost.run(warmup, rounds, cold, against == null ? null : otherProcessor(against));
     }
 
     private static String value(String name, String[] args, int i) {
@@ -114,13 +124,30 @@ public final class ProcessorCost {
         return v;
     }
 
-    private void run(int warmup, int rounds, int cold) throws Exception {
+    /** The {@code KioProcessor} class of another build's jar, in a class loader of its own. */
+    private static Class<?> otherProcessor(Path jar) throws Exception {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalArgumentException("--against: no such jar " + jar);
+        }
+        @SuppressWarnings("resource") // the class must stay loadable until the JVM exits
+        URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
+        return loader.loadClass(KioProcessor.class.getName());
+    }
+
+    private static Processor newProcessor(Class<?> type) throws Exception {
+        return (Processor) type.getDeclaredConstructor().newInstance();
+    }
+
+    private void run(int warmup, int rounds, int cold, Class<?> other) throws Exception {
         int total = handlers * flows;
         System.out.printf(Locale.ROOT, "# %d flows: %d handlers x %d flows, %d source lines; %s%n", total, handlers, flows,
                 sources.stream().mapToLong(s -> s.text.lines().count()).sum(), System.getProperty("java.vm.version"));
         for (int i = 0; i < warmup; i++) {
-            compile(i % 2 == 0);
-            compile(i % 2 != 0);
+            compile(i % 2 == 0 ? new KioProcessor() : null);
+            compile(i % 2 != 0 ? new KioProcessor() : null);
+            if (other != null) {
+                compile(newProcessor(other));
+            }
         }
         double[] plainWall = new double[rounds];
         double[] kioWall = new double[rounds];
@@ -128,11 +155,15 @@ public final class ProcessorCost {
         double[] kioCpu = new double[rounds];
         double[] ratio = new double[rounds];
         double[] cpuRatio = new double[rounds];
+        double[] otherCpu = new double[rounds];
+        double[] otherCpuRatio = new double[rounds];
         for (int r = 0; r < rounds; r++) {
             // ABBA: which mode goes first alternates, so neither always follows the other.
             boolean kioFirst = r % 2 == 1;
-            Compile first = compile(kioFirst);
-            Compile second = compile(!kioFirst);
+            Compile otherFirst = other != null && kioFirst ? compile(newProcessor(other)) : null;
+            Compile first = compile(kioFirst ? new KioProcessor() : null);
+            Compile second = compile(!kioFirst ? new KioProcessor() : null);
+            Compile otherLast = other != null && !kioFirst ? compile(newProcessor(other)) : null;
             Compile kio = kioFirst ? first : second;
             Compile plain = kioFirst ? second : first;
             plainWall[r] = plain.wallNs / 1e6;
@@ -141,8 +172,19 @@ public final class ProcessorCost {
             kioCpu[r] = kio.cpuNs / 1e6;
             ratio[r] = kioWall[r] / plainWall[r];
             cpuRatio[r] = kioCpu[r] / plainCpu[r];
-            System.out.printf(Locale.ROOT, "warm round %2d: without %7.1f ms (cpu %7.1f)  with kio %7.1f ms (cpu %7.1f)  ratio %.2f (cpu %.2f)%n",
+            System.out.printf(Locale.ROOT, "warm round %2d: without %7.1f ms (cpu %7.1f)  with kio %7.1f ms (cpu %7.1f)  ratio %.2f (cpu %.2f)",
                     r + 1, plainWall[r], plainCpu[r], kioWall[r], kioCpu[r], ratio[r], cpuRatio[r]);
+            if (other != null) {
+                otherCpu[r] = (otherFirst != null ? otherFirst : otherLast).cpuNs / 1e6;
+                otherCpuRatio[r] = otherCpu[r] / plainCpu[r];
+                System.out.printf(Locale.ROOT, "  against: cpu %7.1f (ratio %.2f)", otherCpu[r], otherCpuRatio[r]);
+            }
+            System.out.println();
+        }
+        if (other != null) {
+            System.out.printf(Locale.ROOT, "against %s: median cpu %.1f ms, ratio (cpu) %.2f; this processor %.1f ms, %.2f%n",
+                    other.getProtectionDomain().getCodeSource().getLocation().getPath(), median(otherCpu), median(otherCpuRatio),
+                    median(kioCpu), median(cpuRatio));
         }
         System.out.printf(Locale.ROOT, "warm: medians of %d rounds: without %.1f ms (cpu %.1f), with kio %.1f ms (cpu %.1f); ratio %.2f (cpu %.2f)%n",
                 rounds, median(plainWall), median(plainCpu), median(kioWall), median(kioCpu), median(ratio), median(cpuRatio));
@@ -201,7 +243,8 @@ public final class ProcessorCost {
     }
 
     /** One compile of the whole source set into a fresh directory; fails loudly on any error. */
-    private Compile compile(boolean kio) throws IOException {
+    private Compile compile(Processor processor) throws IOException {
+        boolean kio = processor != null;
         Path out = Files.createTempDirectory("kio-processor-cost");
         try {
             Path classes = Files.createDirectories(out.resolve("classes"));
@@ -217,7 +260,7 @@ public final class ProcessorCost {
                         "-classpath", System.getProperty("java.class.path"), kio ? "-proc:full" : "-proc:none");
                 JavaCompiler.CompilationTask task = javac.getTask(null, files, diags, options, null, sources);
                 if (kio) {
-                    task.setProcessors(List.of(new KioProcessor()));
+                    task.setProcessors(List.of(processor));
                 }
                 ok = task.call();
             }

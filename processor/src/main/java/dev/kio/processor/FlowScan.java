@@ -92,7 +92,7 @@ final class FlowScan extends TreePathScanner<Void, Void> {
     /** Lambdas and class bodies we are in; awaits there cannot suspend the flow. */
     private final Deque<Tree> deferredOwners = new ArrayDeque<>();
     private int synchronizedDepth;
-    private final ExecutableElement flowElement;
+    final ExecutableElement flowElement;
 
     private record Scope(Tree owner, Map<String, VariableTree> names, Set<String> classMembers) {
     }

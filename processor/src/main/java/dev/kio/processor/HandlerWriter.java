@@ -3,17 +3,10 @@ package dev.kio.processor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
-import com.palantir.javapoet.AnnotationSpec;
-import com.palantir.javapoet.ClassName;
-import com.palantir.javapoet.CodeBlock;
-import com.palantir.javapoet.FieldSpec;
-import com.palantir.javapoet.MethodSpec;
-import com.palantir.javapoet.ParameterizedTypeName;
-import com.palantir.javapoet.TypeName;
-import com.palantir.javapoet.TypeSpec;
-import com.palantir.javapoet.TypeVariableName;
 import com.sun.source.tree.ImportTree;
 
 import javax.lang.model.element.Element;
@@ -29,11 +22,12 @@ import javax.lang.model.util.ElementFilter;
  * Writes {@code Handler_Kio}: the concrete subclass users instantiate, one static starter per
  * flow, and one continuation class per flow. Types are written fully qualified and the
  * handler's own imports are copied, so code cut from the flow bodies means what it meant there.
+ * The source is written as text: the class's shape is fixed, and a code-writing library would cost
+ * every compile its class loading and formatting (most of all a cold one).
  */
 final class HandlerWriter {
-    static final ClassName FRAME = ClassName.get("dev.kio.runtime.worker", "Frame");
-    static final ClassName FRAME_KIND = ClassName.get("dev.kio.runtime.worker", "FrameKind");
-    static final ClassName TASK = ClassName.get("dev.kio", "Task");
+    private static final String FRAME = "dev.kio.runtime.worker.Frame";
+    private static final String FRAME_KIND = "dev.kio.runtime.worker.FrameKind";
     /** Idle frames a worker keeps per flow. */
     static final int MAX_IDLE = 1024;
 
@@ -45,72 +39,159 @@ final class HandlerWriter {
 
     static String write(Handler handler, List<Lowered> flows, boolean stillAbstract) {
         TypeElement type = handler.type();
-        ClassName handlerName = ClassName.get(type);
-        TypeSpec.Builder cls = TypeSpec.classBuilder(handler.generatedName())
-                .addAnnotation(AnnotationSpec.builder(ClassName.get("javax.annotation.processing", "Generated"))
-                        .addMember("value", "$S", KioProcessor.class.getName()).build())
-                .addJavadoc("The flows of {@link $T}, compiled into continuations by kio. Instantiate this class, not the\n"
-                        + "handler; start a flow with its static starter.\n", handlerName)
-                .superclass(TypeName.get(type.asType()))
-                .addModifiers(Modifier.PUBLIC);
-        if (stillAbstract) {
-            cls.addModifiers(Modifier.ABSTRACT);
-        }
-        for (ExecutableElement c : ElementFilter.constructorsIn(type.getEnclosedElements())) {
-            if (c.getModifiers().contains(Modifier.PRIVATE)) {
-                continue;
-            }
-            MethodSpec.Builder m = MethodSpec.constructorBuilder();
-            c.getModifiers().stream().filter(x -> x == Modifier.PUBLIC || x == Modifier.PROTECTED).forEach(m::addModifiers);
-            List<String> args = new ArrayList<>();
-            for (VariableElement p : c.getParameters()) {
-                m.addParameter(TypeName.get(p.asType()), p.getSimpleName().toString());
-                args.add(p.getSimpleName().toString());
-            }
-            m.varargs(c.isVarArgs());
-            c.getThrownTypes().forEach(t -> m.addException(TypeName.get(t)));
-            m.addStatement("super($L)", String.join(", ", args));
-            cls.addMethod(m.build());
-        }
-        for (Lowered l : flows) {
-            cls.addMethod(starter(handlerName, l));
-            cls.addType(frame(handlerName, l));
-        }
+        String handlerName = type.getQualifiedName().toString();
         StringBuilder out = new StringBuilder();
-        String pkg = handlerName.packageName();
+        String pkg = ((javax.lang.model.element.PackageElement) packageOf(type)).getQualifiedName().toString();
         if (!pkg.isEmpty()) {
             out.append("package ").append(pkg).append(";\n\n");
         }
         for (ImportTree i : handler.unit().getImports()) {
             out.append("import ").append(i.isStatic() ? "static " : "").append(i.getQualifiedIdentifier()).append(";\n");
         }
-        out.append('\n').append(cls.build());
-        return out.toString();
-    }
-
-    private static TypeName resultType(FlowMethod flow) {
-        TypeMirror r = flow.element().getReturnType();
-        return r.getKind() == TypeKind.VOID ? ClassName.get(Void.class) : TypeName.get(r).box();
-    }
-
-    private static MethodSpec starter(ClassName handlerName, Lowered l) {
-        FlowMethod flow = l.flow();
-        MethodSpec.Builder m = MethodSpec.methodBuilder(flow.starterName())
-                .addModifiers(Modifier.PUBLIC, Modifier.STATIC)
-                .returns(ParameterizedTypeName.get(TASK, resultType(flow)))
-                .addJavadoc("Starts {@link $T#$L} as a lazy task: it runs when awaited, spawned on a worker or\n"
-                        + "sync-waited. On a worker, its frame comes from the worker's idle frames.\n", handlerName,
-                        flow.element().getSimpleName() + "(" + paramList(flow) + ")")
-                .addParameter(handlerName, "handler");
-        List<String> args = new ArrayList<>();
-        for (VariableElement p : flow.element().getParameters()) {
-            m.addParameter(TypeName.get(p.asType()), p.getSimpleName().toString());
-            args.add(p.getSimpleName().toString());
+        out.append("\n/**\n * The flows of {@link ").append(handlerName)
+                .append("}, compiled into continuations by kio. Instantiate this class, not the\n")
+                .append(" * handler; start a flow with its static starter.\n */\n")
+                .append("@javax.annotation.processing.Generated(").append(literal(KioProcessor.class.getName())).append(")\n")
+                .append("public ").append(stillAbstract ? "abstract " : "").append("class ").append(handler.generatedName())
+                .append(" extends ").append(type(type.asType())).append(" {\n");
+        String sep = "";
+        for (ExecutableElement c : ElementFilter.constructorsIn(type.getEnclosedElements())) {
+            if (c.getModifiers().contains(Modifier.PRIVATE)) {
+                continue;
+            }
+            out.append(sep);
+            sep = "\n";
+            String access = c.getModifiers().contains(Modifier.PUBLIC) ? "public "
+                    : c.getModifiers().contains(Modifier.PROTECTED) ? "protected " : "";
+            declaration(out, "    ", access + handler.generatedName(), parameters(c), throwsClause(c));
+            out.append("        super(").append(arguments(c)).append(");\n    }\n");
         }
-        m.varargs(flow.element().isVarArgs());
-        m.addStatement("return $L.KIND.acquire().start(handler$L)", flow.frameName(),
-                args.isEmpty() ? "" : ", " + String.join(", ", args));
-        return m.build();
+        for (Lowered l : flows) {
+            out.append(sep);
+            sep = "\n";
+            starter(out, handlerName, l);
+        }
+        for (Lowered l : flows) {
+            out.append(sep);
+            sep = "\n";
+            frame(out, handlerName, l);
+        }
+        return out.append("}\n").toString();
+    }
+
+    private static Element packageOf(Element e) {
+        while (e.getKind() != javax.lang.model.element.ElementKind.PACKAGE) {
+            e = e.getEnclosingElement();
+        }
+        return e;
+    }
+
+    /** A type as source text, fully qualified. */
+    private static String type(TypeMirror t) {
+        String w = Typer.writable(t);
+        return w != null ? w : t.toString();
+    }
+
+    /** The task's result type: boxed, Void for a void flow. */
+    private static String resultType(FlowMethod flow) {
+        TypeMirror r = flow.element().getReturnType();
+        return switch (r.getKind()) {
+            case VOID -> "java.lang.Void";
+            case BOOLEAN -> "java.lang.Boolean";
+            case BYTE -> "java.lang.Byte";
+            case SHORT -> "java.lang.Short";
+            case INT -> "java.lang.Integer";
+            case LONG -> "java.lang.Long";
+            case CHAR -> "java.lang.Character";
+            case FLOAT -> "java.lang.Float";
+            case DOUBLE -> "java.lang.Double";
+            default -> type(r);
+        };
+    }
+
+    /** The parameters of {@code m} as declared: types and names, the last one {@code T...} when it is varargs. */
+    private static List<String> parameters(ExecutableElement m) {
+        List<String> out = new ArrayList<>();
+        List<? extends VariableElement> ps = m.getParameters();
+        for (int i = 0; i < ps.size(); i++) {
+            String t = type(ps.get(i).asType());
+            if (i == ps.size() - 1 && m.isVarArgs() && t.endsWith("[]")) {
+                t = t.substring(0, t.length() - 2) + "...";
+            }
+            out.add(t + " " + ps.get(i).getSimpleName());
+        }
+        return out;
+    }
+
+    /**
+     * The first line of a method or constructor, {@code head(parameters)tail} and its opening brace,
+     * at {@code indent}: one parameter per line when the line would be longer than 120 columns.
+     */
+    private static void declaration(StringBuilder out, String indent, String head, List<String> parameters, String tail) {
+        String oneLine = indent + head + "(" + String.join(", ", parameters) + ")" + tail + " {\n";
+        if (oneLine.length() <= 120 + 1 || parameters.isEmpty()) {
+            out.append(oneLine);
+            return;
+        }
+        String more = "\n" + indent + "        ";
+        out.append(indent).append(head).append('(').append(more).append(String.join("," + more, parameters)).append(')')
+                .append(tail).append(" {\n");
+    }
+
+    private static String arguments(ExecutableElement m) {
+        StringBuilder b = new StringBuilder();
+        for (VariableElement p : m.getParameters()) {
+            b.append(b.isEmpty() ? "" : ", ").append(p.getSimpleName());
+        }
+        return b.toString();
+    }
+
+    private static String throwsClause(ExecutableElement m) {
+        StringBuilder b = new StringBuilder();
+        for (TypeMirror t : m.getThrownTypes()) {
+            b.append(b.isEmpty() ? " throws " : ", ").append(type(t));
+        }
+        return b.toString();
+    }
+
+    /** {@code s} as a Java string literal. */
+    private static String literal(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20 || c == 0x7f) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+
+    private static void starter(StringBuilder out, String handlerName, Lowered l) {
+        FlowMethod flow = l.flow();
+        ExecutableElement m = flow.element();
+        String frame = flow.frameName();
+        List<String> params = new ArrayList<>();
+        params.add(handlerName + " handler");
+        params.addAll(parameters(m));
+        String args = arguments(m);
+        out.append("    /**\n     * Starts {@link ").append(handlerName).append('#').append(m.getSimpleName()).append('(')
+                .append(paramList(flow)).append(")} as a lazy task: it runs when awaited, spawned on a worker or\n")
+                .append("     * sync-waited. On a worker, its frame comes from the worker's idle frames.\n     */\n");
+        declaration(out, "    ", "public static dev.kio.Task<" + resultType(flow) + "> " + flow.starterName(), params, "");
+        out.append("        ").append(frame).append(" $frame = ").append(frame).append(".KIND.idle();\n")
+                .append("        return ($frame != null ? $frame : ").append(frame).append(".KIND.adopt(new ").append(frame)
+                .append("())).start(handler").append(args.isEmpty() ? "" : ", " + args).append(");\n    }\n");
     }
 
     private static String paramList(FlowMethod flow) {
@@ -127,23 +208,19 @@ final class HandlerWriter {
         return generic < 0 ? s : s.substring(0, generic);
     }
 
-    /** A type written as source text (cut from the flow, or printed from a type mirror). */
-    private static TypeName source(String text) {
-        return TypeVariableName.get(text);
-    }
-
     private static Map<String, FlowMethod> invert(Map<FlowMethod, String> m) {
         Map<String, FlowMethod> out = new TreeMap<>();
         m.forEach((k, v) -> out.put(v, k));
         return out;
     }
 
-    private static String stepBody(Lowering low) {
-        StringBuilder b = new StringBuilder("$dispatch:\nfor (;;) {\n");
+    /** The body of {@code step()}, each line (but those inside a text block) indented by {@code base}. */
+    private static void stepBody(StringBuilder b, Lowering low, String base) {
+        b.append(base).append("$dispatch:\n").append(base).append("for (;;) {\n");
         boolean regions = !low.regions.isEmpty();
-        String in = regions ? "        " : "    ";
+        String in = base + (regions ? "        " : "    ");
         if (regions) {
-            b.append("    try {\n");
+            b.append(base).append("    try {\n");
         }
         b.append(in).append("switch (state) {\n");
         cases(b, low, null, 0, low.states.size(), in);
@@ -151,7 +228,7 @@ final class HandlerWriter {
                 .append("    throw new java.lang.IllegalStateException(\"no state \" + state);\n");
         b.append(in).append("}\n");
         if (regions) {
-            b.append("    } catch (java.lang.Throwable t) {\n        switch (state) {\n");
+            b.append(base).append("    } catch (java.lang.Throwable t) {\n").append(base).append("        switch (state) {\n");
             Map<Integer, List<Integer>> byRegion = new TreeMap<>();
             for (Lowering.State s : low.states) {
                 if (s.region >= 0) {
@@ -160,14 +237,14 @@ final class HandlerWriter {
             }
             for (Map.Entry<Integer, List<Integer>> e : byRegion.entrySet()) {
                 List<String> cases = e.getValue().stream().sorted().map(String::valueOf).toList();
-                b.append("            case ").append(String.join(", ", cases)).append(" -> {\n")
-                        .append("                ").append(low.resolve(low.regions.get(e.getKey()).onThrow())).append('\n')
-                        .append("            }\n");
+                b.append(base).append("            case ").append(String.join(", ", cases)).append(" -> {\n")
+                        .append(base).append("                ").append(low.resolve(low.regions.get(e.getKey()).onThrow())).append('\n')
+                        .append(base).append("            }\n");
             }
-            b.append("            default -> throw t;\n        }\n    }\n");
+            b.append(base).append("            default -> throw t;\n").append(base).append("        }\n")
+                    .append(base).append("    }\n");
         }
-        b.append("}\n");
-        return b.toString();
+        b.append(base).append("}\n");
     }
 
     /**
@@ -227,18 +304,12 @@ final class HandlerWriter {
         return outer;
     }
 
-    private static TypeSpec frame(ClassName handlerName, Lowered l) {
+    private static void frame(StringBuilder out, String handlerName, Lowered l) {
         FlowMethod flow = l.flow();
         Lowering low = l.lowering();
-        ClassName self = ClassName.bestGuess(flow.frameName());
-        TypeName result = resultType(flow);
-        TypeSpec.Builder t = TypeSpec.classBuilder(flow.frameName())
-                .addModifiers(Modifier.STATIC, Modifier.FINAL)
-                .superclass(ParameterizedTypeName.get(FRAME, result))
-                .addJavadoc("The continuation of {@link $T#$L}.\n", handlerName,
-                        flow.element().getSimpleName() + "(" + paramList(flow) + ")");
+        String self = flow.frameName();
         // What the user suppressed around the flow also holds for the locals kept in fields.
-        java.util.Set<String> suppress = new java.util.TreeSet<>(low.suppressions);
+        Set<String> suppress = new TreeSet<>(low.suppressions);
         // Falling from one state into the next is how the states are chained. And -Xlint's overloads
         // check would go through all of Frame's inherited methods again in every continuation class.
         suppress.add("\"fallthrough\"");
@@ -247,54 +318,57 @@ final class HandlerWriter {
             SuppressWarnings s = type.getAnnotation(SuppressWarnings.class);
             if (s != null) {
                 for (String w : s.value()) {
-                    suppress.add(CodeBlock.of("$S", w).toString());
+                    suppress.add(literal(w));
                 }
             }
         }
-        t.addAnnotation(AnnotationSpec.builder(SuppressWarnings.class)
-                .addMember("value", "{$L}", String.join(", ", suppress)).build());
-        // A lambda with the type written out: javac infers a diamond around a constructor reference slowly.
-        t.addField(FieldSpec.builder(ParameterizedTypeName.get(FRAME_KIND, self), "KIND", Modifier.STATIC, Modifier.FINAL)
-                .initializer("new $T(() -> new $L(), $L)", ParameterizedTypeName.get(FRAME_KIND, self), flow.frameName(), MAX_IDLE)
-                .build());
-        t.addField(handlerName, "self", Modifier.PRIVATE);
+        out.append("    /**\n     * The continuation of {@link ").append(handlerName).append('#').append(flow.element().getSimpleName())
+                .append('(').append(paramList(flow)).append(")}.\n     */\n")
+                .append("    @java.lang.SuppressWarnings({").append(String.join(", ", suppress)).append("})\n")
+                .append("    static final class ").append(self).append(" extends ").append(FRAME).append('<').append(resultType(flow))
+                .append("> {\n");
+        // No factory: the starter makes a new frame itself, since a lambda per flow cost javac more than the
+        // starter's `new` (and a diamond around a constructor reference more still).
+        out.append("        static final ").append(FRAME_KIND).append('<').append(self).append("> KIND = new ").append(FRAME_KIND)
+                .append('<').append(self).append(">(").append(MAX_IDLE).append(");\n\n");
+        out.append("        private ").append(handlerName).append(" self;\n");
         for (Lowering.Field f : low.fields.values()) {
-            t.addField(source(f.type()), f.name(), Modifier.PRIVATE);
+            out.append("        private ").append(f.type()).append(' ').append(f.name()).append(";\n");
         }
-        for (Map.Entry<String, FlowMethod> e : new TreeMap<>(invert(l.embedded())).entrySet()) {
-            t.addField(FieldSpec.builder(source(e.getValue().frameName()), e.getKey(), Modifier.PRIVATE, Modifier.FINAL)
-                    .initializer("new $L()", e.getValue().frameName()).build());
+        for (Map.Entry<String, FlowMethod> e : invert(l.embedded()).entrySet()) {
+            String child = e.getValue().frameName();
+            out.append("        private final ").append(child).append(' ').append(e.getKey()).append(" = new ").append(child).append("();\n");
         }
-        MethodSpec.Builder start = MethodSpec.methodBuilder("start").returns(self)
-                .addParameter(handlerName, "self");
-        start.addStatement("reset()").addStatement("this.self = self");
+
         List<? extends VariableElement> params = flow.element().getParameters();
+        List<String> startParams = new ArrayList<>();
+        startParams.add(handlerName + " self");
+        for (int i = 0; i < params.size(); i++) {
+            startParams.add(type(params.get(i).asType()) + " " + low.parameterFields.get(i));
+        }
+        out.append('\n');
+        declaration(out, "        ", self + " start", startParams, "");
+        out.append("            reset();\n            this.self = self;\n");
         for (int i = 0; i < params.size(); i++) {
             String field = low.parameterFields.get(i);
-            start.addParameter(TypeName.get(params.get(i).asType()), field);
-            start.addStatement("this.$L = $L", field, field);
+            out.append("            this.").append(field).append(" = ").append(field).append(";\n");
         }
-        start.addStatement("return this");
-        t.addMethod(start.build());
+        out.append("            return this;\n        }\n");
 
         // step, value and clear override Frame's; no @Override on them: javac would resolve and check
         // three annotations per flow for what the generated code gets right by construction.
-        t.addMethod(MethodSpec.methodBuilder("step")
-                .addModifiers(Modifier.PROTECTED)
-                .addException(Throwable.class)
-                .addCode("$L", stepBody(low)).build());
+        out.append("\n        protected void step() throws java.lang.Throwable {\n");
+        stepBody(out, low, "            ");
+        out.append("        }\n");
         if (flow.element().getReturnType().getKind() != TypeKind.VOID) {
-            t.addMethod(MethodSpec.methodBuilder("value").addModifiers(Modifier.PROTECTED)
-                    .returns(result).addStatement("return $$ret").build());
+            out.append("\n        protected ").append(resultType(flow)).append(" value() {\n            return $ret;\n        }\n");
         }
-        CodeBlock.Builder clear = CodeBlock.builder().addStatement("self = null");
+        out.append("\n        protected void clear() {\n            self = null;\n");
         for (Lowering.Field f : low.fields.values()) {
             if (f.reference()) {
-                clear.addStatement("$L = null", f.name());
+                out.append("            ").append(f.name()).append(" = null;\n");
             }
         }
-        t.addMethod(MethodSpec.methodBuilder("clear").addModifiers(Modifier.PROTECTED)
-                .addCode(clear.build()).build());
-        return t.build();
+        out.append("        }\n    }\n");
     }
 }

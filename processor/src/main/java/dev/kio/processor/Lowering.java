@@ -154,6 +154,8 @@ final class Lowering {
     private final Typer typer;
     private final FlowScan scan;
     private final CompilationUnitTree unit;
+    /** The source file's name without its directories, as the state comments give it. */
+    private final String fileName;
     private final SourcePositions positions;
     private final LineMap lines;
     private final CharSequence source;
@@ -199,6 +201,8 @@ final class Lowering {
         this.typer = typer;
         this.scan = scan;
         this.unit = unit;
+        String path = unit.getSourceFile().getName();
+        this.fileName = path.substring(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
         this.positions = positions;
         this.lines = unit.getLineMap();
         try {
@@ -343,7 +347,7 @@ final class Lowering {
     }
 
     String fileLine(State s) {
-        return unit.getSourceFile().getName().replaceAll(".*[/\\\\]", "") + ":" + s.line;
+        return fileName + ":" + s.line;
     }
 
     // ---- names and fields -----------------------------------------------------------------

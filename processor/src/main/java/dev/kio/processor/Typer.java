@@ -20,6 +20,7 @@ import com.sun.source.tree.ImportTree;
 import com.sun.source.tree.LiteralTree;
 import com.sun.source.tree.MemberSelectTree;
 import com.sun.source.tree.MethodInvocationTree;
+import com.sun.source.tree.MethodTree;
 import com.sun.source.tree.NewArrayTree;
 import com.sun.source.tree.NewClassTree;
 import com.sun.source.tree.ParameterizedTypeTree;
@@ -117,6 +118,14 @@ final class Typer {
         TypeMirror known = seenInScope.get(decl);
         if (known != null) {
             return known;
+        }
+        // A parameter's type is the flow method's, exact without a scope (each getScope type-checks a copy of the method).
+        int parameter = ((MethodTree) method.getLeaf()).getParameters().indexOf(decl);
+        if (parameter >= 0) {
+            TypeMirror t = scan.flowElement.getParameters().get(parameter).asType();
+            if (!erroneous(t)) {
+                return t;
+            }
         }
         for (Map.Entry<Tree, FlowScan.Binding> e : scan.bindings.entrySet()) {
             if (e.getValue() instanceof FlowScan.Local l && l.decl() == decl) {
@@ -444,6 +453,12 @@ final class Typer {
             }
         }
         if (candidates.size() > 1) {
+            TypeMirror same = commonReturnType(candidates);
+            if (same != null) {
+                // Whichever overload applies, the call has this type (sb.append(...) is a StringBuilder):
+                // no need to type the arguments and rank the overloads.
+                return same;
+            }
             candidates = mostSpecific(candidates, dt, mi.getArguments());
         }
         if (candidates.size() != 1) {
@@ -455,6 +470,19 @@ final class Typer {
             return null;
         }
         return ret;
+    }
+
+    /** The return type all of {@code candidates} declare, when none is generic or mentions a type variable; else null. */
+    private TypeMirror commonReturnType(List<ExecutableElement> candidates) {
+        TypeMirror common = null;
+        for (ExecutableElement m : candidates) {
+            TypeMirror r = m.getReturnType();
+            if (!m.getTypeParameters().isEmpty() || mentionsTypeVariable(r) || common != null && !types.isSameType(common, r)) {
+                return null;
+            }
+            common = r;
+        }
+        return common;
     }
 
     /**

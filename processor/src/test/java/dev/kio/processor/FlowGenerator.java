@@ -1117,13 +1117,14 @@ final class FlowGenerator {
     private Exit branchAssigning(Ctx ctx, Var v) {
         indent++;
         int mark = scope.size();
-        Exit b = block(ctx.deeper());
-        scope.subList(mark, scope.size()).clear();
+        Exit b = statements(ctx.deeper());
         if (b.normal) {
+            // Still inside the branch: its locals are in scope, so a name declared in the expression must not reuse one.
             Expr e = intExpr(ctx, 1);
             line(v.name + " = " + e.code + ";");
             b.checked |= e.checked;
         }
+        scope.subList(mark, scope.size()).clear();
         indent--;
         return b;
     }

@@ -31,20 +31,47 @@ public final class FrameKind<F extends Frame<?>> {
     }
 
     /**
-     * A frame in its initial state: an idle one of the calling worker's, or a new one when the
-     * worker has none or the caller is not a worker thread.
+     * A kind whose frames its users make themselves, with {@link #idle()} and {@link #adopt}: what
+     * generated flows use, since a factory per flow (a lambda each) costs javac more to compile
+     * than the starter's own {@code new}.
+     *
+     * @param maxIdle how many idle frames a worker keeps; more are left to the garbage collector
+     */
+    public FrameKind(int maxIdle) {
+        this(null, maxIdle);
+    }
+
+    /**
+     * A frame in its initial state: an idle one of the calling worker's, or a new one from the
+     * factory when the worker has none or the caller is not a worker thread.
+     *
+     * @throws IllegalStateException if this kind has no factory and no idle frame is at hand
      */
     public F acquire() {
-        Worker w = Worker.current();
-        if (w != null) {
-            @SuppressWarnings("unchecked")
-            F idle = (F) w.frames(this).poll();
-            if (idle != null) {
-                return idle;
-            }
+        F idle = idle();
+        if (idle != null) {
+            return idle;
         }
-        F f = factory.get();
-        f.kind = this;
-        return f;
+        if (factory == null) {
+            throw new IllegalStateException("frame kind " + id + " has no factory: take idle() or adopt(new frame)");
+        }
+        return adopt(factory.get());
+    }
+
+    /** An idle frame of the calling worker's, in its initial state; null when it has none or the caller is not a worker thread. */
+    public F idle() {
+        Worker w = Worker.current();
+        if (w == null) {
+            return null;
+        }
+        @SuppressWarnings("unchecked")
+        F idle = (F) w.frames(this).poll();
+        return idle;
+    }
+
+    /** Makes {@code fresh}, a new frame, one of this kind: it goes back to its worker's idle frames once its result is read. */
+    public F adopt(F fresh) {
+        fresh.kind = this;
+        return fresh;
     }
 }
