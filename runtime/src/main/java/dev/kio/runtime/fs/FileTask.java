@@ -13,7 +13,7 @@ final class FileTask extends Hop<Void> {
     static final int TRUNCATE = 3;
     static final int CLOSE = 4;
     private static final String[] NAMES = {"fsync", "fdatasync", "fallocate", "ftruncate"};
-    private static final FrameKind<FileTask> KIND = new FrameKind<>(FileTask::new, 64);
+    private static final FrameKind<FileTask> KIND = new FrameKind<>(64);
 
     private KioFile file;
     private int what;
@@ -23,7 +23,10 @@ final class FileTask extends Hop<Void> {
     private boolean submitted;
 
     static FileTask start(KioFile file, int what, int mode, long offset, long length) {
-        FileTask t = KIND.acquire();
+        FileTask t = KIND.idle();
+        if (t == null) {
+            t = KIND.adopt(new FileTask());
+        }
         t.file = file;
         t.what = what;
         t.mode = mode;

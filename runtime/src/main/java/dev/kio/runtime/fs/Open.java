@@ -16,7 +16,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * {@code STATX_DIOALIGN}, 6.1).
  */
 final class Open extends Hop<KioFile> {
-    private static final FrameKind<Open> KIND = new FrameKind<>(Open::new, 16);
+    private static final FrameKind<Open> KIND = new FrameKind<>(16);
     /** {@code STATX_DIOALIGN}: {@code stx_dio_mem_align} and {@code stx_dio_offset_align}. */
     private static final int STATX_DIOALIGN = 0x2000;
     private static final long STX_MASK = 0;
@@ -35,7 +35,10 @@ final class Open extends Hop<KioFile> {
     private KioFile file;
 
     static Open start(Worker there, String path, int flags, int mode) {
-        Open t = KIND.acquire();
+        Open t = KIND.idle();
+        if (t == null) {
+            t = KIND.adopt(new Open());
+        }
         t.there = there;
         t.path = path;
         t.flags = flags | OpenFlags.CLOEXEC;

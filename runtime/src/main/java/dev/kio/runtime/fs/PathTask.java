@@ -11,7 +11,7 @@ final class PathTask extends Hop<Void> {
     static final int RMDIR = 1;
     static final int MKDIR = 2;
     static final int RENAME = 3;
-    private static final FrameKind<PathTask> KIND = new FrameKind<>(PathTask::new, 16);
+    private static final FrameKind<PathTask> KIND = new FrameKind<>(16);
 
     private final PathBuffer pathBuffer = new PathBuffer();
     private final PathBuffer toBuffer = new PathBuffer();
@@ -23,7 +23,10 @@ final class PathTask extends Hop<Void> {
     private boolean submitted;
 
     static PathTask start(Worker there, int what, String path, String to, int mode) {
-        PathTask t = KIND.acquire();
+        PathTask t = KIND.idle();
+        if (t == null) {
+            t = KIND.adopt(new PathTask());
+        }
         t.there = there;
         t.what = what;
         t.path = path;

@@ -11,7 +11,7 @@ import dev.kio.runtime.worker.Worker;
 final class Stat extends Hop<FileStat> {
     /** statx flag: with an empty path, describe the directory fd itself (here: the open file). */
     static final int AT_EMPTY_PATH = 0x1000;
-    private static final FrameKind<Stat> KIND = new FrameKind<>(Stat::new, 16);
+    private static final FrameKind<Stat> KIND = new FrameKind<>(16);
 
     /** The kernel writes here; like the path, it lives as long as the pooled frame. */
     private final MemorySegment statx = Arena.ofAuto().allocate(Ops.STATX_BYTES, 8);
@@ -22,15 +22,20 @@ final class Stat extends Hop<FileStat> {
     private boolean submitted;
     private FileStat stat;
 
+    private static Stat take() {
+        Stat t = KIND.idle();
+        return t != null ? t : KIND.adopt(new Stat());
+    }
+
     static Stat start(KioFile file) {
-        Stat t = KIND.acquire();
+        Stat t = take();
         t.there = file.worker();
         t.file = file;
         return t;
     }
 
     static Stat start(Worker there, String path) {
-        Stat t = KIND.acquire();
+        Stat t = take();
         t.there = there;
         t.path = path;
         return t;

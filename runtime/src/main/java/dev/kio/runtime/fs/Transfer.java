@@ -16,7 +16,7 @@ import dev.kio.runtime.worker.Worker;
  * or write after another until all bytes moved; with sync, each write is linked to an fsync.
  */
 final class Transfer extends Hop<Void> {
-    private static final FrameKind<Transfer> KIND = new FrameKind<>(Transfer::new, 256);
+    private static final FrameKind<Transfer> KIND = new FrameKind<>(256);
 
     private KioFile file;
     private boolean write;
@@ -38,7 +38,10 @@ final class Transfer extends Hop<Void> {
         if (position < 0 && position != Ops.CURRENT_POSITION) {
             throw new IllegalArgumentException("position must be >= 0 or Ops.CURRENT_POSITION, got " + position);
         }
-        Transfer t = KIND.acquire();
+        Transfer t = KIND.idle();
+        if (t == null) {
+            t = KIND.adopt(new Transfer());
+        }
         t.file = file;
         t.write = write;
         t.sync = sync;

@@ -36,7 +36,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * the blocked splice fails with EPIPE, reported as the timeout it stands for.
  */
 final class SendFile extends Frame<Void> {
-    private static final FrameKind<SendFile> KIND = new FrameKind<>(SendFile::new, 64);
+    private static final FrameKind<SendFile> KIND = new FrameKind<>(64);
     /** What one file-to-pipe splice asks for: a default pipe's capacity (16 pages). */
     private static final int CHUNK = 64 << 10;
     private static final int O_CLOEXEC = 0x80000;
@@ -80,7 +80,10 @@ final class SendFile extends Frame<Void> {
             throw new IllegalArgumentException("sendFile of " + length + " bytes at position " + position
                     + " on " + conn + ": both must not be negative");
         }
-        SendFile s = KIND.acquire();
+        SendFile s = KIND.idle();
+        if (s == null) {
+            s = KIND.adopt(new SendFile());
+        }
         s.deadline.start(timeout);
         s.conn = conn;
         s.fileFd = fileFd;

@@ -41,7 +41,10 @@ public final class TcpClient {
             throw new IllegalArgumentException("timeout must not be negative, got " + timeout);
         }
         SockAddr.family(address);
-        Connect c = Connect.KIND.acquire();
+        Connect c = Connect.KIND.idle();
+        if (c == null) {
+            c = Connect.KIND.adopt(new Connect());
+        }
         c.address = address;
         c.timeoutNanos = timeout.toNanos();
         c.options = options;
@@ -49,7 +52,7 @@ public final class TcpClient {
     }
 
     private static final class Connect extends Frame<Conn> {
-        static final FrameKind<Connect> KIND = new FrameKind<>(Connect::new, 16);
+        static final FrameKind<Connect> KIND = new FrameKind<>(16);
         /** The encoded peer address, read by the kernel during the connect: owned by this pooled frame. */
         private final MemorySegment sockaddr = Arena.ofAuto().allocate(SockAddr.MAX_BYTES, 8);
         SocketAddress address;

@@ -14,7 +14,7 @@ import dev.kio.runtime.worker.FrameKind;
  * every byte moved, optionally within an overall timeout that each op carries as the time left.
  */
 final class Transfer extends Frame<Void> {
-    private static final FrameKind<Transfer> KIND = new FrameKind<>(Transfer::new, 256);
+    private static final FrameKind<Transfer> KIND = new FrameKind<>(256);
     /** The most one op moves, so a length in an SQE never overflows. */
     private static final int MAX_CHUNK = 1 << 30;
 
@@ -29,7 +29,10 @@ final class Transfer extends Frame<Void> {
     static Transfer start(Conn conn, boolean send, MemorySegment segment, long offset, long length, Duration timeout) {
         Objects.requireNonNull(segment, "segment");
         Objects.checkFromIndexSize(offset, length, segment.byteSize());
-        Transfer t = KIND.acquire();
+        Transfer t = KIND.idle();
+        if (t == null) {
+            t = KIND.adopt(new Transfer());
+        }
         t.deadline.start(timeout);
         t.conn = conn;
         t.send = send;

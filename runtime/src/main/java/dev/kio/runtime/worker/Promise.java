@@ -28,7 +28,7 @@ import java.util.Objects;
  * @param <T> the value's type
  */
 public final class Promise<T> extends Frame<T> {
-    private static final FrameKind<Promise<?>> KIND = new FrameKind<>(Promise::new, 1024);
+    private static final FrameKind<Promise<?>> KIND = new FrameKind<>(1024);
 
     private boolean settled;
     /** Neighbours in its worker's list of pending promises something waits on (see {@link #waitForSettle}). */
@@ -41,7 +41,8 @@ public final class Promise<T> extends Frame<T> {
     /** A pending promise: an idle one of the calling worker's, or a new one. */
     @SuppressWarnings("unchecked")
     public static <T> Promise<T> create() {
-        return (Promise<T>) KIND.acquire();
+        Promise<?> idle = KIND.idle();
+        return (Promise<T>) (idle != null ? idle : KIND.adopt(new Promise<>()));
     }
 
     /**
