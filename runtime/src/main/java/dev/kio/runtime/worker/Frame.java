@@ -165,12 +165,7 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
     final void startAwaited(Worker w) {
         worker = w;
         if (this instanceof Promise<?> p) {
-            if (p.isSettled()) {
-                status = DONE;
-            } else {
-                status = SUSPENDED;
-                p.waitForSettle();
-            }
+            status = p.settledOrWaited() ? DONE : SUSPENDED;
         } else {
             resume();
         }

@@ -79,19 +79,34 @@ public final class Promise<T> extends Frame<T> {
     }
 
     private void settle(T value, Throwable why) {
-        if (settled) {
-            throw new IllegalStateException(this + " is already settled");
-        }
-        if (isDone()) {
-            throw new IllegalStateException(this + " was failed because its worker stopped; it cannot be settled");
-        }
-        if (awaiter != null) {
-            // Before anything changes: the awaiter may only run on its worker's thread.
-            worker.checkOwner();
+        // Before anything changes: the awaiter may only run on its worker's thread.
+        if (settled || isDone() || awaiter != null && Thread.currentThread() != worker.thread) {
+            throw refusal();
         }
         settled = true;
         forgetWaiter();
         endWith(value, why);
+    }
+
+    /** Why a settle is refused; out of {@link #settle}'s way, which C2 inlines only while it is small. */
+    private IllegalStateException refusal() {
+        if (settled) {
+            return new IllegalStateException(this + " is already settled");
+        }
+        if (isDone()) {
+            return new IllegalStateException(this + " was failed because its worker stopped; it cannot be settled");
+        }
+        worker.checkOwner();
+        throw new AssertionError("settle refused on the owner's thread");
+    }
+
+    /** Awaited now: true if it was settled already, else it waits for the settle in its worker's list. */
+    boolean settledOrWaited() {
+        if (settled) {
+            return true;
+        }
+        waitForSettle();
+        return false;
     }
 
     /**
@@ -99,7 +114,7 @@ public final class Promise<T> extends Frame<T> {
      * list: a stopping worker fails what is left there ({@link #failPending}), or its waiters
      * would never resume.
      */
-    void waitForSettle() {
+    private void waitForSettle() {
         Worker w = worker;
         Promise<?> head = w.waitedPromises;
         nextWaited = head;
@@ -114,6 +129,7 @@ public final class Promise<T> extends Frame<T> {
         Promise<?> next = nextWaited;
         if (prev != null) {
             prev.nextWaited = next;
+            prevWaited = null;
         } else if (worker != null && worker.waitedPromises == this) {
             worker.waitedPromises = next;
         } else {
@@ -121,9 +137,8 @@ public final class Promise<T> extends Frame<T> {
         }
         if (next != null) {
             next.prevWaited = prev;
+            nextWaited = null;
         }
-        prevWaited = null;
-        nextWaited = null;
     }
 
     /**
