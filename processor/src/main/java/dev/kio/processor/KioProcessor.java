@@ -14,7 +14,9 @@ import com.google.auto.service.AutoService;
 import com.sun.source.tree.ClassTree;
 import com.sun.source.tree.CompilationUnitTree;
 import com.sun.source.tree.ExpressionStatementTree;
+import com.sun.source.tree.IdentifierTree;
 import com.sun.source.tree.LambdaExpressionTree;
+import com.sun.source.tree.MemberSelectTree;
 import com.sun.source.tree.MethodInvocationTree;
 import com.sun.source.tree.MethodTree;
 import com.sun.source.tree.ModifiersTree;
@@ -121,16 +123,21 @@ public final class KioProcessor extends AbstractProcessor {
                 handlerTypes.add(type);
             }
         }
-        for (String name : deferred) {
-            TypeElement type = processingEnv.getElementUtils().getTypeElement(name);
-            if (round.processingOver()) {
-                // No later round can resolve the names (nothing was generated, or errors ended processing):
+        List<TypeElement> stillDeferred = deferred.stream().map(processingEnv.getElementUtils()::getTypeElement).toList();
+        for (TypeElement type : stillDeferred) {
+            if (!round.processingOver()) {
+                handlerTypes.add(type);
+                continue;
+            }
+            // No later round can resolve the names (nothing was generated, or errors ended processing).
+            Problem cycle = waitsForAGeneratedClass(type, stillDeferred);
+            if (cycle != null) {
+                problems.add(cycle);
+            } else {
                 // javac reports what is wrong.
                 processingEnv.getMessager().printMessage(Diagnostic.Kind.NOTE, "[FlowUnresolved] kio did not generate "
                         + generatedName(type) + ": its flows use names that were not resolved when annotation processing"
                         + " ended; see javac's errors", type);
-            } else {
-                handlerTypes.add(type);
             }
         }
         deferred.clear();
@@ -158,6 +165,52 @@ public final class KioProcessor extends AbstractProcessor {
             report(p);
         }
         return true;
+    }
+
+    /**
+     * Why {@code type}, put off until processing ended, was never generated, when its code names
+     * the generated class of a handler that was put off too (or its own): each waited for the
+     * other's class to be written before its own could be typed. javac's "cannot find symbol" for
+     * that class would mislead, since kio was to write it.
+     */
+    private Problem waitsForAGeneratedClass(TypeElement type, List<TypeElement> putOff) {
+        Map<String, TypeElement> bySimpleName = new HashMap<>();
+        for (TypeElement t : putOff) {
+            bySimpleName.put(generatedName(t), t);
+        }
+        TreePath path = trees.getPath(type);
+        if (path == null) {
+            return null;
+        }
+        Problem[] found = new Problem[1];
+        new TreePathScanner<Void, Void>() {
+            @Override
+            public Void visitIdentifier(IdentifierTree id, Void p) {
+                check(id, id.getName().toString());
+                return null;
+            }
+
+            @Override
+            public Void visitMemberSelect(MemberSelectTree ms, Void p) {
+                check(ms, ms.getIdentifier().toString());
+                return super.visitMemberSelect(ms, p);
+            }
+
+            private void check(Tree at, String name) {
+                TypeElement other = bySimpleName.get(name);
+                if (found[0] != null || other == null) {
+                    return;
+                }
+                String which = other.equals(type) ? ", the class it is generating"
+                        : ", which it could not write first: " + other.getQualifiedName()
+                                + " was put off as well, waiting for a generated class in turn";
+                found[0] = Problem.at(at, path.getCompilationUnit(), type, "FlowGeneratedType", "kio cannot generate "
+                        + generatedName(type) + ": its flows keep a value across an await whose type kio must infer from "
+                        + name + which + ". Keep such values in locals whose type is written out (" + name
+                        + " x = ...), not in var or a temporary inside an expression.");
+            }
+        }.scan(path, null);
+        return found[0];
     }
 
     private static Element outermost(TypeElement type) {

@@ -607,6 +607,65 @@ class FlowValidationTest {
         }
     }
 
+    /**
+     * Two handlers whose flows keep a {@code var} of each other's generated class across an await:
+     * each waits for the other's class before it can be typed, so neither is written, and kio says
+     * why and what to write instead; one handler doing so with its own class likewise.
+     */
+    @Test
+    void handlersWaitingForEachOthersGeneratedClassAreToldToWriteTheTypeOut() {
+        String b = """
+                package demo;
+
+                import static dev.kio.Flows.await;
+
+                import dev.kio.Flow;
+                import dev.kio.IoHandler;
+                import dev.kio.Operation;
+                import dev.kio.OpException;
+
+                @IoHandler
+                public abstract class B {
+                    abstract Operation op();
+
+                    @Flow
+                    int keepsTheOther() throws OpException {
+                        var other = (H_Kio) null;
+                        await(op());
+                        return other == null ? 1 : 2;
+                    }
+                }
+                """;
+        List<String> errors = errors(Map.of("demo.H", handler("""
+                    @Flow
+                    int keepsTheOther() throws OpException {
+                        var other = (B_Kio) null;
+                        await(op());
+                        return other == null ? 1 : 2;
+                    }
+                """), "demo.B", b));
+        List<String> kio = errors.stream().filter(e -> e.contains("[FlowGeneratedType]")).toList();
+        assertEquals(List.of("15: [FlowGeneratedType] kio cannot generate H_Kio: its flows keep a value across an await"
+                + " whose type kio must infer from B_Kio, which it could not write first: demo.B was put off as well,"
+                + " waiting for a generated class in turn. Keep such values in locals whose type is written out (B_Kio x"
+                + " = ...), not in var or a temporary inside an expression.",
+                "16: [FlowGeneratedType] kio cannot generate B_Kio: its flows keep a value across an await whose type kio"
+                + " must infer from H_Kio, which it could not write first: demo.H was put off as well, waiting for a"
+                + " generated class in turn. Keep such values in locals whose type is written out (H_Kio x = ...), not in"
+                + " var or a temporary inside an expression."), kio.stream().sorted().toList());
+        assertEquals(List.of("15: [FlowGeneratedType] kio cannot generate H_Kio: its flows keep a value across an await"
+                + " whose type kio must infer from H_Kio, the class it is generating. Keep such values in locals whose"
+                + " type is written out (H_Kio x = ...), not in var or a temporary inside an expression."),
+                errors("""
+                    @Flow
+                    int keepsItsOwn() throws OpException {
+                        var mine = (H_Kio) null;
+                        await(op());
+                        return mine == null ? 1 : 2;
+                    }
+                """).stream().filter(e -> e.contains("[Flow")).toList());
+    }
+
     /** A starter that the other handler's generated class does not have stays javac's error, after that class exists. */
     @Test
     void aMissingStarterOfAHandlerGeneratedInTheSameCompilationGetsOnlyJavacsError() {
