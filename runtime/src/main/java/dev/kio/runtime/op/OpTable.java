@@ -32,13 +32,6 @@ public final class OpTable {
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
     /** IORING_CQE_F_NOTIF: a zero-copy send's notification that the kernel is done with the memory. */
     static final int CQE_F_NOTIF = 1 << 3;
-    /**
-     * What completions did, in the {@code long} that {@link #deliver} returns for its caller to
-     * add up and {@link #count}: ops completed ({@link #completedCount()}) in the low half, ops
-     * released ({@link #owed()} and {@link #active()} each one less) in the high half.
-     */
-    private static final long COMPLETED_ONE = 1;
-    private static final long RELEASED_ONE = 1L << 32;
 
     private final Ring ring;
     /**
@@ -170,7 +163,6 @@ public final class OpTable {
         if (op.state != Op.READY) {
             throw new IllegalStateException("not a ready op: " + op);
         }
-        active--;
         if (spareReady != null) {
             recycle(op);
             return;
@@ -178,6 +170,7 @@ public final class OpTable {
         // A ready op names no memory and has no waiter: only its target is dropped.
         op.state = Op.FREE;
         op.target = null;
+        active--;
         spareReady = op;
     }
 
@@ -186,32 +179,16 @@ public final class OpTable {
         return opcode < Long.SIZE ? (supportedOps >>> opcode & 1) != 0 : ring.supports(opcode);
     }
 
-    /** Recycles an op whose last CQE has arrived, and counts it. */
+    /** Recycles an op whose last CQE has arrived. */
     private void release(Op op) {
-        reclaim(op);
-        count(RELEASED_ONE);
-    }
-
-    /** {@link #release} for a caller that counts the op itself, with {@link #count}. */
-    private void reclaim(Op op) {
+        owed--;
         if (op.keepAlive instanceof Loan loan) {
             loan.returned();
         }
         recycle(op);
     }
 
-    /** Adds what completions did ({@link #COMPLETED_ONE}, {@link #RELEASED_ONE}) to the table's counts. */
-    private void count(long what) {
-        completed += (int) what;
-        int released = (int) (what >>> 32);
-        owed -= released;
-        active -= released;
-    }
-
-    /**
-     * Frees the slot; the caller counts it out of {@link #active()}. Its chain links are null
-     * already: {@link #finishChain} unlinks a chain before releasing it.
-     */
+    /** Frees the slot. Its chain links are null already: {@link #finishChain} unlinks a chain before releasing it. */
     private void recycle(Op op) {
         op.state = Op.FREE;
         op.keepAlive = null;
@@ -222,6 +199,7 @@ public final class OpTable {
         op.generation = next == 0 ? 1 : next;
         op.nextFree = free;
         free = op;
+        active--;
     }
 
     /**
@@ -402,7 +380,7 @@ public final class OpTable {
                     next = o.linkNext;
                     o.state = Op.CANCELLING;
                     o.pendingCqes = 1;
-                    count(deliver(o, -Errno.ECANCELED, 0));
+                    deliver(o, -Errno.ECANCELED, 0);
                 }
             }
         }
@@ -420,8 +398,7 @@ public final class OpTable {
      * ({@link #reservedCompletions()}); every other goes to {@link #complete}. The loop looks each
      * CQE's op up one CQE ahead: the op's slot and generation load while the CQE before it is
      * delivered (its waiter runs), not in a chain of dependent loads after it. The op is checked
-     * again when its own CQE is handled, since an earlier one may have recycled it. The table's
-     * counts take the reap's completions once, at its end (or as a waiter's exception leaves it).
+     * again when its own CQE is handled, since an earlier one may have recycled it.
      *
      * @return how many CQEs were reaped
      * @throws IllegalStateException when a waiter reaps again from inside a reap: the outer loop
@@ -444,25 +421,18 @@ public final class OpTable {
         Ring r = ring;
         int head = r.cqHead();
         int tail = r.cqTail();
-        // The reap's completions are counted once, after its last CQE: the table's count fields,
-        // updated per CQE next to the call of its waiter, would be read and written around each call.
-        long done = 0;
-        try {
-            Op op = head != tail ? live(r.cqeUserData(head)) : null;
-            for (int i = head; i != tail; i++) {
-                long userData = r.cqeUserData(i);
-                long resFlags = r.cqeResFlags(i);
-                r.cqRead(i + 1);
-                Op next = i + 1 != tail ? live(r.cqeUserData(i + 1)) : null;
-                if (UserData.isReserved(userData)) {
-                    reserved++;
-                } else {
-                    done += complete(userData, op, (int) resFlags, (int) (resFlags >>> 32));
-                }
-                op = next;
+        Op op = head != tail ? live(r.cqeUserData(head)) : null;
+        for (int i = head; i != tail; i++) {
+            long userData = r.cqeUserData(i);
+            long resFlags = r.cqeResFlags(i);
+            r.cqRead(i + 1);
+            Op next = i + 1 != tail ? live(r.cqeUserData(i + 1)) : null;
+            if (UserData.isReserved(userData)) {
+                reserved++;
+            } else {
+                complete(userData, op, (int) resFlags, (int) (resFlags >>> 32));
             }
-        } finally {
-            count(done);
+            op = next;
         }
         r.cqRelease();
         return tail - head;
@@ -491,39 +461,35 @@ public final class OpTable {
      * timeout's CQE only settles the count of those owed: its op's slot may hold another op by now.
      */
     public void complete(long userData, int res, int flags) {
-        count(complete(userData, live(userData), res, flags));
+        complete(userData, live(userData), res, flags);
     }
 
-    /**
-     * {@link #complete(long, int, int)} with {@code userData}'s op looked up already ({@link #live});
-     * returns what it did, for the caller to {@link #count}.
-     */
-    private long complete(long userData, Op op, int res, int flags) {
+    /** {@link #complete(long, int, int)} with {@code userData}'s op looked up already ({@link #live}). */
+    private void complete(long userData, Op op, int res, int flags) {
         if (UserData.kind(userData) == UserData.LINK_TIMEOUT) {
             if (linkTimeoutsOwed == 0) {
                 stale++;
             } else {
                 linkTimeoutsOwed--;
             }
-            return 0;
+            return;
         }
         if (op == null || op.generation != UserData.generation(userData) || !owedByKernel(op.state)) {
             stale++;
-            return 0;
+            return;
         }
         if (op.state == Op.COMPLETED) {
             if ((flags & CQE_F_NOTIF) != 0 && op.notificationOwed) {
                 op.notificationOwed = false;
                 if (--op.pendingCqes == 0 && op.chainEnd == null) {
-                    reclaim(op);
-                    return RELEASED_ONE;
+                    release(op);
                 }
-                return 0;
+                return;
             }
             stale++;
-            return 0;
+            return;
         }
-        return deliver(op, res, flags);
+        deliver(op, res, flags);
     }
 
     /** SUBMITTED, CANCELLING or COMPLETED: the last three states, so one comparison. */
@@ -531,11 +497,7 @@ public final class OpTable {
         return state >= Op.SUBMITTED;
     }
 
-    /**
-     * Gives the op its result and its waiter the completion. Returns what it did, for the caller
-     * to {@link #count}; a chain's op, and a completion whose waiter throws, it counts itself.
-     */
-    private long deliver(Op op, int res, int flags) {
+    private void deliver(Op op, int res, int flags) {
         boolean more = (flags & Ring.CQE_F_MORE) != 0;
         if (more && op.opcode == Opcode.SEND_ZC) {
             // The send's result, which ends it for its waiter; the notification CQE still to come
@@ -550,38 +512,25 @@ public final class OpTable {
             res = ((MsgHdr) op.keepAlive).received(res);
         }
         classify(op, res);
-        long what = 0;
         if (!more) {
             op.pendingCqes--;
             op.state = Op.COMPLETED;
-            what = COMPLETED_ONE;
+            completed++;
         }
         Op end = op.chainEnd;
         if (end != null) {
-            // Counted before the chain's waiter runs, which may throw.
-            count(what);
             if (!more && --end.chainPending == 0) {
                 finishChain(end);
             }
-            return 0;
+            return;
         }
-        // Decided before the waiter runs: nothing it may do changes the CQEs this op still owes.
-        boolean last = !more && op.pendingCqes == 0;
         try {
             op.waiter.onComplete(op);
-        } catch (Throwable t) {
-            // The caller never sees what this completion did.
-            count(what);
-            if (last) {
+        } finally {
+            if (!more && op.pendingCqes == 0) {
                 release(op);
             }
-            throw t;
         }
-        if (last) {
-            reclaim(op);
-            what += RELEASED_ONE;
-        }
-        return what;
     }
 
     /**
@@ -712,11 +661,7 @@ public final class OpTable {
         return ring;
     }
 
-    /**
-     * Ops not in the free list: prepared, queued, in the kernel, or waiting for a companion CQE.
-     * Like {@link #owed()} and {@link #completedCount()}, it counts a reap's completions when the
-     * reap ends: a waiter running inside a reap may not see the reap's earlier completions yet.
-     */
+    /** Ops not in the free list: prepared, queued, in the kernel, or waiting for a companion CQE. */
     public int active() {
         return active;
     }
