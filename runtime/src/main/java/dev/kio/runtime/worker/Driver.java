@@ -113,17 +113,10 @@ final class Driver implements OpWaiter {
     void drainAndClose() {
         stopping = true;
         long deadline = System.nanoTime() + worker.stopGraceNanos;
-        RuntimeException unsettled = null;
         for (;;) {
             // Finishing frames may submit more, or wait on new promises; every turn ends both.
             table.cancelAll();
-            if (worker.waitedPromises != null) {
-                if (unsettled == null) {
-                    unsettled = new RejectedExecutionException("worker " + worker.index
-                            + " stopped before the promise was settled");
-                }
-                Promise.failPending(worker, unsettled);
-            }
+            Promise.failPending(worker);
             if (table.owed() == 0 && ready.isEmpty() && worker.inbox.isEmpty()) {
                 break;
             }

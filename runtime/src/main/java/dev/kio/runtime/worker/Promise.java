@@ -1,6 +1,7 @@
 package dev.kio.runtime.worker;
 
 import java.util.Objects;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * A task that code on its worker completes, rather than steps of its own: the bridge from
@@ -22,7 +23,7 @@ import java.util.Objects;
  * {@link Worker#spawn}/{@link Worker#syncWait} as a task, it waits on that worker for the settle;
  * a worker that stops before that wait begins fails it as it fails any queued frame. A promise
  * still pending when its worker stops is failed by the stop: its awaiter resumes with a
- * {@link java.util.concurrent.RejectedExecutionException} thrown where it awaits, so it runs its
+ * {@link RejectedExecutionException} thrown where it awaits, so it runs its
  * {@code finally} blocks and whoever awaits it in turn (a {@code syncWait} too) hears of it.
  *
  * @param <T> the value's type
@@ -143,20 +144,16 @@ public final class Promise<T> extends Frame<T> {
 
     /**
      * Fails every promise of {@code w} that something still waits on, on {@code w}'s stopping
-     * thread: their waiters resume with {@code why} now, and may leave more (their own awaiters
-     * run and can wait on new promises), so the stop calls this until none is left.
-     *
-     * @return how many were failed
+     * thread: their waiters resume now, each with an exception of its own (a waiter may add
+     * suppressed exceptions to it), and may leave more (their own awaiters run and can wait on
+     * new promises), so the stop calls this until none is left.
      */
-    static int failPending(Worker w, RuntimeException why) {
-        int n = 0;
+    static void failPending(Worker w) {
         for (Promise<?> p = w.waitedPromises; p != null; p = w.waitedPromises) {
             p.forgetWaiter();
             // Not marked settled: until its awaiter reads it, a settle is refused as one its worker failed.
-            p.endWith(null, why);
-            n++;
+            p.endWith(null, new RejectedExecutionException("worker " + w.index + " stopped before the promise was settled"));
         }
-        return n;
     }
 
     @Override
