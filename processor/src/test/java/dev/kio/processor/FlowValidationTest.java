@@ -664,6 +664,16 @@ class FlowValidationTest {
                         return mine == null ? 1 : 2;
                     }
                 """).stream().filter(e -> e.contains("[Flow")).toList());
+        // The fix the message gives: with the types written out, both handlers are generated.
+        Compiled fixed = Compiled.compile(Map.of("demo.H", handler("""
+                    @Flow
+                    int keepsTheOther() throws OpException {
+                        B_Kio other = (B_Kio) null;
+                        await(op());
+                        return other == null ? 1 : 2;
+                    }
+                """), "demo.B", b.replace("var other", "H_Kio other")));
+        assertTrue(fixed.success, fixed.report());
     }
 
     /** A starter that the other handler's generated class does not have stays javac's error, after that class exists. */
