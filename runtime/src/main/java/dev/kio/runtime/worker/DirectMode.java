@@ -91,7 +91,7 @@ public final class DirectMode implements AutoCloseable, DirectAwait {
 
     private static void onDetachedDone(Frame<?> frame) {
         Throwable failure = frame.failure();
-        frame.recycle();
+        frame.recycle(frame.worker);
         if (failure != null) {
             Thread t = Thread.currentThread();
             t.getUncaughtExceptionHandler().uncaughtException(t, failure);

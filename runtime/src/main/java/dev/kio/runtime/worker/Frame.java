@@ -285,14 +285,6 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
     }
 
     /**
-     * Returns a finished pooled frame to the idle frames of the worker it ran on last, when that
-     * worker's thread calls (the one a detached frame's end is reported on).
-     */
-    final void recycle() {
-        recycle(worker);
-    }
-
-    /**
      * Returns a finished pooled frame to {@code into}'s idle frames, when {@code into}'s thread
      * calls (the pools are that thread's alone: a frame failed from another thread is left to the
      * garbage collector); frames that are not pooled are left alone.

@@ -54,7 +54,7 @@ public final class IoPool implements AutoCloseable {
     private void onDetachedDone(Frame<?> frame) {
         Throwable failure = frame.failure();
         Worker w = frame.worker;
-        frame.recycle();
+        frame.recycle(frame.worker);
         if (failure != null) {
             reportUncaught(w, failure);
         }
