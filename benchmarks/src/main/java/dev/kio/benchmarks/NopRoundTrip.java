@@ -75,7 +75,7 @@ public class NopRoundTrip {
         worker = pool.worker(0);
         // Printed into the JMH log, so the run shows the ring matches the C peer's.
         System.out.println("# kio ring: " + worker.syncWait(new RingSetup()));
-        long done = worker.syncWait(new NopLoop(batch, OPS));
+        long done = worker.syncWait(new NopLoop(batch, OPS, false));
         if (done != OPS) {
             throw new IllegalStateException("expected " + OPS + " NOP completions, got " + done);
         }
@@ -89,10 +89,23 @@ public class NopRoundTrip {
         }
     }
 
+    /** The batch awaited as a whole ({@code awaitAll}): the frame resumes once per batch, as C's loop reaps one. */
     @Benchmark
     public long nops(Counters counters) throws Exception {
+        return run(new NopLoop(batch, OPS, false), counters);
+    }
+
+    /**
+     * Each NOP awaited on its own: the frame resumes once per completion ({@code awaitMore}),
+     * 32 steps per batch at batch 32. {@code run-nop} shows it in its layer breakdown.
+     */
+    @Benchmark
+    public long resumedPerCompletion(Counters counters) throws Exception {
+        return run(new NopLoop(batch, OPS, true), counters);
+    }
+
+    private long run(NopLoop loop, Counters counters) throws Exception {
         long allocated = -NopLoop.THREADS.getCurrentThreadAllocatedBytes();
-        NopLoop loop = new NopLoop(batch, OPS);
         long done = worker.syncWait(loop);
         allocated += NopLoop.THREADS.getCurrentThreadAllocatedBytes();
         counters.callerAllocBytes += allocated;
@@ -139,24 +152,28 @@ public class NopRoundTrip {
     }
 
     /**
-     * Completes {@code count} NOPs, {@code batch} in flight at a time: submits a batch, resumes
-     * once per completion, and submits the next batch when the last one of the batch is in.
-     * Allocates nothing after construction; every NOP's result is checked.
+     * Completes {@code count} NOPs, {@code batch} in flight at a time: submits a batch, and
+     * submits the next once every NOP of the batch is in. It waits for a batch as a whole
+     * ({@code awaitAll}, resumed once, any failure rethrown) or, {@code perCompletion}, for each
+     * NOP on its own (resumed by every completion, each result checked). Allocates nothing after
+     * construction.
      */
     static final class NopLoop extends Frame<Long> {
         private static final ThreadMXBean THREADS = (ThreadMXBean) ManagementFactory.getThreadMXBean();
 
         private final int batch;
         private final long count;
+        private final boolean perCompletion;
         private long done;
         private int pending;
         /** The worker thread's CPU time and heap allocation from the first step to completion. */
         long cpuNanos;
         long allocatedBytes;
 
-        NopLoop(int batch, long count) {
+        NopLoop(int batch, long count, boolean perCompletion) {
             this.batch = batch;
             this.count = count;
+            this.perCompletion = perCompletion;
         }
 
         @Override
@@ -165,7 +182,7 @@ public class NopRoundTrip {
                 allocatedBytes = -THREADS.getCurrentThreadAllocatedBytes();
                 cpuNanos = -THREADS.getCurrentThreadCpuTime();
                 state = 1;
-            } else {
+            } else if (perCompletion) {
                 if (result() != 0) {
                     throw new IllegalStateException("NOP completed with " + rawResult());
                 }
@@ -174,6 +191,9 @@ public class NopRoundTrip {
                     awaitMore();
                     return;
                 }
+            } else {
+                joined();
+                done += pending;
             }
             if (done == count) {
                 cpuNanos += THREADS.getCurrentThreadCpuTime();
@@ -185,6 +205,9 @@ public class NopRoundTrip {
             pending = n;
             for (int i = 0; i < n; i++) {
                 await(ops().nop());
+            }
+            if (!perCompletion) {
+                awaitAll();
             }
         }
     }

@@ -67,9 +67,9 @@ public final class Op implements dev.kio.Operation {
      */
     boolean notificationOwed;
     boolean cancelRequested;
+    /** The kernel's result, {@code -errno} for a failure; {@link #outcome()} follows from it. */
     int result;
     int cqeFlags;
-    Outcome outcome;
 
     Op nextFree;
     Op nextQueued;
@@ -228,13 +228,39 @@ public final class Op implements dev.kio.Operation {
         return (cqeFlags & Ring.CQE_F_MORE) != 0;
     }
 
+    /**
+     * How the op ended, from its result: worked out when asked rather than stored with every
+     * completion, since most completions are only tested for a non-negative result.
+     */
     public Outcome outcome() {
-        return outcome;
+        int res = result;
+        if (res >= 0) {
+            return Outcome.OK;
+        }
+        if (res == -Errno.ECANCELED || res == -Errno.EINTR) {
+            // io-wq workers interrupted by a cancel report EINTR rather than ECANCELED.
+            if (cancelRequested) {
+                return Outcome.CANCELLED;
+            }
+            if (timeoutNanos > 0) {
+                return Outcome.TIMED_OUT;
+            }
+            return res == -Errno.ECANCELED ? Outcome.CANCELLED : Outcome.FAILED;
+        }
+        return Outcome.FAILED;
     }
 
     /** The attached timeout in nanoseconds, 0 for none. */
     public long timeoutNanos() {
         return timeoutNanos;
+    }
+
+    /**
+     * This op's typed exception, once it completed other than {@link Outcome#OK}: its errno, its
+     * name, and its target or fd. Read it before the op is recycled.
+     */
+    public OpException failure() {
+        return failure(outcome(), result, opcode, fd, target, timeoutNanos);
     }
 
     /**

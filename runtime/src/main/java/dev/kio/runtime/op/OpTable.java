@@ -153,7 +153,7 @@ public final class OpTable {
         }
         op.state = Op.READY;
         op.opcode = Opcode.NOP;
-        classify(op, result);
+        storeResult(op, result);
         active++;
         return op;
     }
@@ -511,7 +511,7 @@ public final class OpTable {
             // Before the waiter hears: the sender and a truncation are in the header's memory.
             res = ((MsgHdr) op.keepAlive).received(res);
         }
-        classify(op, res);
+        storeResult(op, res);
         if (!more) {
             op.pendingCqes--;
             op.state = Op.COMPLETED;
@@ -542,7 +542,7 @@ public final class OpTable {
         Op head = chainHead(end);
         Op deciding = end;
         for (Op o = head; o != null; o = o.linkNext) {
-            if (o.outcome != Outcome.OK) {
+            if (o.outcome() != Outcome.OK) {
                 deciding = o;
                 break;
             }
@@ -562,26 +562,10 @@ public final class OpTable {
         }
     }
 
-    private static void classify(Op op, int res) {
-        op.result = res;
-        if (res >= 0) {
-            op.outcome = Outcome.OK;
-        } else if (op.opcode == Opcode.TIMEOUT && res == -Errno.ETIME) {
-            // A pure timer ends with ETIME when it fires: that is its success.
-            op.result = 0;
-            op.outcome = Outcome.OK;
-        } else if (res == -Errno.ECANCELED || res == -Errno.EINTR) {
-            // io-wq workers interrupted by a cancel report EINTR rather than ECANCELED.
-            if (op.cancelRequested) {
-                op.outcome = Outcome.CANCELLED;
-            } else if (op.timeoutNanos > 0) {
-                op.outcome = Outcome.TIMED_OUT;
-            } else {
-                op.outcome = res == -Errno.ECANCELED ? Outcome.CANCELLED : Outcome.FAILED;
-            }
-        } else {
-            op.outcome = Outcome.FAILED;
-        }
+    /** Stores the op's result, from which its {@link Op#outcome()} follows. */
+    private static void storeResult(Op op, int res) {
+        // A pure timer ends with ETIME when it fires: that is its success.
+        op.result = res < 0 && res == -Errno.ETIME && op.opcode == Opcode.TIMEOUT ? 0 : res;
     }
 
     /**

@@ -30,8 +30,9 @@ import dev.kio.runtime.op.Outcome;
  * }</pre>
  *
  * Lifecycle: NEW (lazy, nothing ran), RUNNING (inside {@code step}), SUSPENDED (waiting for
- * an op, a child, or a switch to another worker), DRAINING (it finished, but ops it submitted
- * are still in the kernel: they are cancelled, and their completions absorbed), DONE. Its
+ * an op, a child, or a switch to another worker), JOINING (waiting for every op it has in
+ * flight, {@link #awaitAll()}), DRAINING (it finished, but ops it submitted are still in the
+ * kernel: they are cancelled, and their completions absorbed), DONE. Its
  * awaiter hears of it only at DONE, so memory the frame's ops name is never in use once it is
  * done. A frame is awaited at most once.
  *
@@ -41,8 +42,9 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
     private static final byte NEW = 0;
     private static final byte RUNNING = 1;
     private static final byte SUSPENDED = 2;
-    private static final byte DRAINING = 3;
-    private static final byte DONE = 4;
+    private static final byte JOINING = 3;
+    private static final byte DRAINING = 4;
+    private static final byte DONE = 5;
 
     /** The resume label; owned by {@link #step()}. Starts at 0. */
     protected int state;
@@ -57,6 +59,8 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
     private int opsInFlight;
     private T value;
     private Throwable failure;
+    /** The typed failure of the first op that did not end OK while the frame was JOINING; for {@link #joined()}. */
+    private OpException joinFailure;
 
     /**
      * The op whose result the step reads, only while the step runs: the one whose completion
@@ -134,6 +138,34 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
     protected final boolean awaitMore() {
         status = SUSPENDED;
         return true;
+    }
+
+    /**
+     * Suspends until every op this frame has in flight has completed, and then resumes it once,
+     * rather than once per completion as {@link #awaitMore()} does: for a batch of ops whose
+     * individual results do not matter once they all succeeded (writes, syncs). Returns false,
+     * to continue inline, when no op is in flight. The step that resumes calls {@link #joined()}.
+     * A failed op does not cut the wait short: the frame resumes only once the kernel is done
+     * with every op, so none of them still uses memory the frame may release.
+     */
+    protected final boolean awaitAll() {
+        if (opsInFlight == 0) {
+            return false;
+        }
+        status = JOINING;
+        return true;
+    }
+
+    /**
+     * In the step that resumes after {@link #awaitAll()}: rethrows the typed failure (errno, op,
+     * fd or target; timed out; cancelled) of the first op that did not end OK, if one did not.
+     */
+    protected final void joined() throws OpException {
+        OpException f = joinFailure;
+        if (f != null) {
+            joinFailure = null;
+            throw f;
+        }
     }
 
     /**
@@ -215,6 +247,7 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
         switchTarget = null;
         value = null;
         failure = null;
+        joinFailure = null;
         lastOp = null;
     }
 
@@ -235,10 +268,11 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
      */
     protected final int result() throws OpException {
         Op op = completed();
-        if (op.outcome() == Outcome.OK) {
-            return op.result();
+        int r = op.result();
+        if (r >= 0) {
+            return r;
         }
-        throw Op.failure(op.outcome(), op.result(), op.opcode(), op.fd(), op.target(), op.timeoutNanos());
+        throw op.failure();
     }
 
     /** The last awaited op's raw kernel result ({@code -errno} on failure); like {@link #result()}, in that step. */
@@ -338,6 +372,16 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
             }
             return;
         }
+        if (status == JOINING) {
+            if (op.result() < 0 && joinFailure == null) {
+                joinFailure = op.failure();
+            }
+            if (opsInFlight > 0) {
+                return;
+            }
+            // The step reads joined(), not this op: result() would report only the last to complete.
+            op = null;
+        }
         lastOp = op;
         // No owner check: the op came from this frame's worker's table, which only its thread reaps.
         run();
@@ -396,6 +440,9 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
         }
         // Before a switch moves the frame: a ready op belongs to this worker's table.
         forgetLastOp();
+        if (status == JOINING) {
+            return;
+        }
         if (status == SUSPENDED) {
             Worker target = switchTarget;
             if (target != null) {
@@ -458,6 +505,7 @@ public abstract class Frame<T> extends MpscQueue.Node implements Task<T>, OpWait
             case NEW -> "new";
             case RUNNING -> "running";
             case SUSPENDED -> "suspended";
+            case JOINING -> "joining";
             case DRAINING -> "draining";
             default -> "done";
         } + "]";

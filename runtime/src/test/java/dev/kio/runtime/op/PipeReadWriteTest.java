@@ -221,7 +221,7 @@ class PipeReadWriteTest {
             long r = read.token();
             h.table.submit(read, op -> {
                 done.onComplete(op);
-                failure[0] = Op.failure(op.outcome(), op.result(), op.opcode(), op.fd(), op.timeoutNanos());
+                failure[0] = op.failure();
             });
             h.pumpUntil(() -> done.done(r), Duration.ofSeconds(5));
 

@@ -102,7 +102,7 @@ class TimeoutTest {
             long token = read.token();
             h.table.submit(read, op -> {
                 done.onComplete(op);
-                failure[0] = Op.failure(op.outcome(), op.result(), op.opcode(), op.fd(), op.timeoutNanos());
+                failure[0] = op.failure();
             });
             h.traceCqes = true;
             h.pumpUntil(() -> h.table.active() == baseActive && h.table.linkTimeoutsOwed() == 0, WELL_BEFORE);
