@@ -52,14 +52,11 @@ public final class OpTable {
     private Op spareReady;
     private Op backlogHead;
     private Op backlogTail;
-    private int active;
     private int owed;
     private long linkTimeoutsOwed;
     /** Why the table refuses submissions, once its owner has closed it; null while it is open. */
     private String closedBecause;
 
-    private long submitted;
-    private long completed;
     private long stale;
     private long reserved;
     private boolean reaping;
@@ -127,7 +124,6 @@ public final class OpTable {
         op.opFlags = 0;
         op.timeoutNanos = 0;
         op.cancelRequested = false;
-        active++;
         return op;
     }
 
@@ -154,7 +150,6 @@ public final class OpTable {
         op.state = Op.READY;
         op.opcode = Opcode.NOP;
         storeResult(op, result);
-        active++;
         return op;
     }
 
@@ -170,7 +165,6 @@ public final class OpTable {
         // A ready op names no memory and has no waiter: only its target is dropped.
         op.state = Op.FREE;
         op.target = null;
-        active--;
         spareReady = op;
     }
 
@@ -199,7 +193,6 @@ public final class OpTable {
         op.generation = next == 0 ? 1 : next;
         op.nextFree = free;
         free = op;
-        active--;
     }
 
     /**
@@ -347,7 +340,6 @@ public final class OpTable {
             linkTimeoutsOwed++;
         }
         op.state = Op.SUBMITTED;
-        submitted++;
     }
 
     static void writeTimespec(MemorySegment scratch, long offset, long nanos) {
@@ -515,7 +507,6 @@ public final class OpTable {
         if (!more) {
             op.pendingCqes--;
             op.state = Op.COMPLETED;
-            completed++;
         }
         Op end = op.chainEnd;
         if (end != null) {
@@ -645,9 +636,19 @@ public final class OpTable {
         return ring;
     }
 
-    /** Ops not in the free list: prepared, queued, in the kernel, or waiting for a companion CQE. */
+    /**
+     * Ops in use: ready, prepared, queued, in the kernel, or waiting for a companion CQE. Counted
+     * over the table when asked, for tests and diagnostics: a count kept up to date would cost
+     * every op two updates.
+     */
     public int active() {
-        return active;
+        int n = 0;
+        for (Op op : ops) {
+            if (op.state != Op.FREE) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Submitted ops whose last CQE has not arrived: the kernel may still use their memory. */
@@ -666,14 +667,6 @@ public final class OpTable {
     /** Slots in the table; grows by doubling, never shrinks. */
     public int capacity() {
         return ops.length;
-    }
-
-    public long submittedCount() {
-        return submitted;
-    }
-
-    public long completedCount() {
-        return completed;
     }
 
     /** CQEs that matched no live op and were dropped. */

@@ -246,6 +246,14 @@ public final class Ring implements AutoCloseable {
         return sqEntries - (sqTail - sqHeadSeen) >= count || sqSpace() >= count;
     }
 
+    /**
+     * SQEs written since the ring was set up, as a running count that wraps at 2^32: those the
+     * kernel has taken and those the next {@code io_uring_enter} hands it.
+     */
+    public int sqesWritten() {
+        return sqTail;
+    }
+
     /** SQEs written but not yet consumed by the kernel. */
     public int sqPending() {
         return sqTail - (int) INT.getAcquire(MEMORY, sqKhead);
