@@ -556,7 +556,7 @@ public final class OpTable {
     /** Stores the op's result, from which its {@link Op#outcome()} follows. */
     private static void storeResult(Op op, int res) {
         // A pure timer ends with ETIME when it fires: that is its success.
-        op.result = res < 0 && res == -Errno.ETIME && op.opcode == Opcode.TIMEOUT ? 0 : res;
+        op.result = res == -Errno.ETIME && op.opcode == Opcode.TIMEOUT ? 0 : res;
     }
 
     /**
