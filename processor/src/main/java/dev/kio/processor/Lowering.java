@@ -183,6 +183,7 @@ final class Lowering {
     private int nextFin;
     private int nextCopy;
     private int nextGuard;
+    private int nextSave;
     private int nextLoop;
     /** Set while a loop's first state starts: the state falling into it must store its number. */
     private boolean enteringLoop;
@@ -272,6 +273,33 @@ final class Lowering {
 
     private boolean isSuspendingSelector(ExpressionTree init) {
         return (init instanceof ConditionalExpressionTree || init instanceof SwitchExpressionTree) && scan.suspends(init);
+    }
+
+    /**
+     * Whether a yield inside {@code e} may be followed by a finally block or a resource's close,
+     * which can still throw before the switch expression completes: then the variable it is
+     * assigned to must keep its old value, so the yields go to a temporary, assigned after.
+     */
+    private static boolean mayThrowAfterYield(ExpressionTree e) {
+        boolean[] found = {false};
+        new TreeScanner<Void, Void>() {
+            @Override
+            public Void visitTry(TryTree t, Void p) {
+                found[0] |= t.getFinallyBlock() != null || !t.getResources().isEmpty();
+                return super.visitTry(t, p);
+            }
+
+            @Override
+            public Void visitLambdaExpression(LambdaExpressionTree l, Void p) {
+                return null;
+            }
+
+            @Override
+            public Void visitClass(ClassTree c, Void p) {
+                return null;
+            }
+        }.scan(e, null);
+        return found[0];
     }
 
     private void collectSuppressions(com.sun.source.tree.ModifiersTree mods) {
@@ -714,7 +742,14 @@ final class Lowering {
 
     private void expressionStatement(ExpressionTree e) {
         if (e instanceof AssignmentTree a && a.getVariable() instanceof IdentifierTree && isSuspendingSelector(a.getExpression())) {
-            valueInto(a.getExpression(), text(a.getVariable()));
+            if (!mayThrowAfterYield(a.getExpression())) {
+                valueInto(a.getExpression(), text(a.getVariable()));
+                return;
+            }
+            // Of the variable's type: the yields convert to it as the assignment would.
+            String kept = temp(typer.typeOf(a.getVariable()), a.getVariable());
+            valueInto(a.getExpression(), kept);
+            emit(text(a.getVariable()) + " = " + kept + ";");
             return;
         }
         if (e instanceof MethodInvocationTree mi && scan.flowCalls.containsKey(mi)) {
@@ -1601,6 +1636,22 @@ final class Lowering {
     }
 
     /**
+     * A copied finally block being scanned: whether its try took an exit (a jump or return leaving
+     * the copy, recorded before the finally runs), whether the try is itself inside a copied
+     * finally, and then the local that keeps the exit from before the try, once a jump needs it.
+     */
+    private static final class Finally {
+        final boolean exitsTaken;
+        final boolean nested;
+        String save;
+
+        Finally(boolean exitsTaken, boolean nested) {
+            this.exitsTaken = exitsTaken;
+            this.nested = nested;
+        }
+    }
+
+    /**
      * Finds what must change in copied source: names of hoisted locals and handler members
      * ({@code self.x}; a final local copy inside lambdas and classes, which run later), returns,
      * and break/continue/yield that leave the copied statement for a lowered one.
@@ -1623,6 +1674,11 @@ final class Lowering {
         /** Copied tries with a finally or resources around the code being scanned; those whose finally cannot end normally. */
         private int guards;
         private int abruptGuards;
+        /** The copied finally blocks around the code being scanned, innermost first. */
+        private final Deque<Finally> finallies = new ArrayDeque<>();
+        /** How many copied finally blocks are around each loop, switch and label inside the copy. */
+        private final Map<Tree, Integer> innerLevels = new IdentityHashMap<>();
+        private final Map<String, Integer> labelLevels = new HashMap<>();
         private int deferredDepth;
         private int classDepth;
 
@@ -1633,8 +1689,11 @@ final class Lowering {
         }
 
         private void replace(Tree t, String with) {
-            int s = (int) positions.getStartPosition(unit, t);
-            int e = (int) positions.getEndPosition(unit, t);
+            span((int) positions.getStartPosition(unit, t), (int) positions.getEndPosition(unit, t), with);
+        }
+
+        /** Replaces the source from {@code s} to {@code e} ({@code s == e}: inserts) with {@code with}. */
+        private void span(int s, int e, String with) {
             int i = spans.size();
             while (i > 0 && spans.get(i - 1)[0] > s) {
                 i--;
@@ -1711,9 +1770,56 @@ final class Lowering {
                 scan(t.getCatches(), p);
                 guards -= guarding;
                 abruptGuards -= abrupt;
+                Finally f = new Finally(exitsTaken > before, !finallies.isEmpty());
+                finallies.push(f);
                 scan(t.getFinallyBlock(), p);
+                finallies.pop();
+                if (f.save != null) {
+                    // The return value is kept too: a return in the try writes it before its finally runs.
+                    String keepReturn = returnField == null ? ""
+                            : fields.get(returnField).type() + " " + f.save + "Ret = " + returnField + "; ";
+                    int start = (int) positions.getStartPosition(unit, t);
+                    int end = (int) positions.getEndPosition(unit, t);
+                    span(start, start, "{ int " + f.save + " = " + exitVar() + "; " + keepReturn);
+                    span(end, end, " }");
+                }
             }
             return null;
+        }
+
+        /**
+         * {@code jump}, which stays inside the copy, with the exit it drops forgotten: leaving a
+         * finally block, it cuts short the jump or return that was leaving through it (as in
+         * Java), whose exit is recorded already. The exit goes back to what it was before the
+         * try of the outermost finally left: none, unless that try itself runs inside a finally,
+         * for an exit of its own (whose return value, if any, is then restored as well).
+         */
+        private void dropExitsLeft(Tree jump, String code, int targetLevel) {
+            int left = finallies.size() - targetLevel;
+            if (left <= 0 || finallies.stream().limit(left).noneMatch(f -> f.exitsTaken)) {
+                return;
+            }
+            Finally outermost = finallies.stream().skip(left - 1).findFirst().orElseThrow();
+            String restore = exitVar() + " = -1; ";
+            if (outermost.nested) {
+                if (outermost.save == null) {
+                    outermost.save = "$save" + nextSave++;
+                }
+                restore = exitVar() + " = " + outermost.save + "; "
+                        + (returnField == null ? "" : returnField + " = " + outermost.save + "Ret; ");
+            }
+            replace(jump, "{ " + restore + code + " }");
+        }
+
+        /** How many copied finally blocks are around the loop or switch an unlabelled jump goes to. */
+        private int innerTargetLevel(boolean isContinue) {
+            for (Tree t : inner) {
+                if (t instanceof SwitchExpressionTree || isContinue && t instanceof SwitchTree) {
+                    continue;
+                }
+                return innerLevels.get(t);
+            }
+            throw new IllegalStateException("no loop or switch inside the copy for " + (isContinue ? "continue" : "break"));
         }
 
         /** Clears the pending exit at the start of each catch that may have cut a jump short, once the exits are known. */
@@ -1791,14 +1897,8 @@ final class Lowering {
         public Void visitNewClass(NewClassTree n, Integer p) {
             if (n.getEnclosingExpression() == null && classDepth == 0 && isInnerClassOfHandler(n.getIdentifier())) {
                 // An inner class of the handler needs its enclosing instance, which here is self.
-                int s = (int) positions.getStartPosition(unit, n);
-                int e = (int) positions.getStartPosition(unit, n.getIdentifier());
-                int i = spans.size();
-                while (i > 0 && spans.get(i - 1)[0] > s) {
-                    i--;
-                }
-                spans.add(i, new int[] {s, e});
-                replacements.add(i, self() + ".new ");
+                span((int) positions.getStartPosition(unit, n), (int) positions.getStartPosition(unit, n.getIdentifier()),
+                        self() + ".new ");
             }
             return super.visitNewClass(n, p);
         }
@@ -1842,16 +1942,30 @@ final class Lowering {
 
         @Override
         public Void visitBreak(BreakTree b, Integer p) {
-            if (deferredDepth == 0 && !bindsInside(b.getLabel(), false)) {
+            if (deferredDepth > 0) {
+                return null;
+            }
+            if (!bindsInside(b.getLabel(), false)) {
                 replace(b, "{ " + leave(outerJump(b, b.getLabel(), false)) + " }");
+            } else if (b.getLabel() != null) {
+                dropExitsLeft(b, "break " + b.getLabel() + ";", labelLevels.get(b.getLabel().toString()));
+            } else {
+                dropExitsLeft(b, "break;", innerTargetLevel(false));
             }
             return null;
         }
 
         @Override
         public Void visitContinue(ContinueTree c, Integer p) {
-            if (deferredDepth == 0 && !bindsInside(c.getLabel(), true)) {
+            if (deferredDepth > 0) {
+                return null;
+            }
+            if (!bindsInside(c.getLabel(), true)) {
                 replace(c, "{ " + leave(outerJump(c, c.getLabel(), true)) + " }");
+            } else if (c.getLabel() != null) {
+                dropExitsLeft(c, "continue " + c.getLabel() + ";", labelLevels.get(c.getLabel().toString()));
+            } else {
+                dropExitsLeft(c, "continue;", innerTargetLevel(true));
             }
             return null;
         }
@@ -1907,6 +2021,7 @@ final class Lowering {
 
         private Void nested(Tree t, Integer p, java.util.function.Supplier<Void> body) {
             inner.push(t);
+            innerLevels.put(t, finallies.size());
             try {
                 return body.get();
             } finally {
@@ -1947,6 +2062,7 @@ final class Lowering {
         @Override
         public Void visitLabeledStatement(LabeledStatementTree t, Integer p) {
             innerLabels.add(t.getLabel().toString());
+            labelLevels.put(t.getLabel().toString(), finallies.size());
             return super.visitLabeledStatement(t, p);
         }
     }

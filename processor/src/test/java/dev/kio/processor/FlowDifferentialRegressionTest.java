@@ -378,4 +378,132 @@ class FlowDifferentialRegressionTest {
                     }
                 """, 3, 2);
     }
+
+    @Test
+    void switchExpressionEndedByAThrowingFinallyAfterItsYieldLeavesTheVariableUnassigned() throws Exception {
+        // The yield wrote the assigned variable (field or local) at once, before the finally, or
+        // the resource's close, that then threw: the assignment happened although the switch
+        // expression never completed.
+        String flow = """
+                    @Flow
+                    public void f0(int a, int b) throws Exception {
+                        int x = 1;
+                        try {
+                            fld0 = switch (await(op(0))) {
+                                case 0 -> {
+                                    try {
+                                        yield a;
+                                    } finally {
+                                        if (b > 0) {
+                                            throw new ArithmeticException("ar" + b);
+                                        }
+                                    }
+                                }
+                                default -> 2;
+                            };
+                            x = switch (await(op(1))) {
+                                case 1 -> {
+                                    try (Res res1 = new Res("res1", b)) {
+                                        yield res1.use(a + 1);
+                                    }
+                                }
+                                default -> 3;
+                            };
+                        } catch (RuntimeException | java.io.IOException e) {
+                            note(describe(e));
+                        }
+                        log(fld0);
+                        log(x);
+                    }
+                """;
+        // b: 9 fails the finally; -3 (close fails, floorMod 1) passes it and fails the close; -4 neither.
+        checkEach(flow, new int[] {4, 9, 0, 1}, new int[] {4, -3, 0, 1}, new int[] {4, -4, 0, 1}, new int[] {4, -4, 5, 1});
+    }
+
+    @Test
+    void continueInAFinallyDiscardsTheReturnOfACalledFlowWithoutAwaits() throws Exception {
+        check("""
+                    @Flow
+                    public int f0(int a, int b) throws Exception {
+                        return f1(a, await(op(0)));
+                    }
+
+                    @Flow
+                    public int f1(int a, int b) throws Exception {
+                        for (int i1 = 0; i1 < 2; i1++) {
+                            try {
+                                return log(b);
+                            } finally {
+                                if (a < b) {
+                                    continue;
+                                }
+                            }
+                        }
+                        return log(7);
+                    }
+                """, 1, 2, 5);
+    }
+
+    @Test
+    void jumpLeavingAnInnerFinallyInsideAnOuterOneRestoresTheOuterPendingReturn() throws Exception {
+        // The inner continue drops the inner return only: the outer finally then ends normally
+        // and the outer return, pending since before the inner try, goes on (b > 0). Without
+        // the continue (b <= 0) the inner return replaces the outer one.
+        String flow = """
+                    @Flow
+                    public int f0(int a, int b) throws Exception {
+                        await(op(0));
+                        for (int i = 0; i < 2; i++) {
+                            try {
+                                return log(a);
+                            } finally {
+                                for (int j = 0; j < 2; j++) {
+                                    try {
+                                        if (j == 0) {
+                                            continue;
+                                        }
+                                        return log(b);
+                                    } finally {
+                                        if (b > 0) {
+                                            continue;
+                                        }
+                                    }
+                                }
+                                note("outer finally done");
+                            }
+                        }
+                        return log(9);
+                    }
+                """;
+        checkEach(flow, new int[] {1, 2, 0}, new int[] {1, -2, 0});
+    }
+
+    @Test
+    void labelledJumpsLeavingAFinallyDropTheReturnThatWasLeaving() throws Exception {
+        String flow = """
+                    @Flow
+                    public int f0(int a, int b) throws Exception {
+                        await(op(0));
+                        int n = 0;
+                        L: while (n < 3) {
+                            n++;
+                            B: {
+                                try {
+                                    return log(a + n);
+                                } finally {
+                                    if (b > n) {
+                                        break B;
+                                    }
+                                    if (b > 0) {
+                                        continue L;
+                                    }
+                                }
+                            }
+                            note("after B " + n);
+                        }
+                        return log(9);
+                    }
+                """;
+        checkEach(flow, new int[] {1, 5, 0}, new int[] {1, 2, 0}, new int[] {1, 0, 0});
+    }
 }
