@@ -15,7 +15,6 @@ import com.sun.source.tree.ClassTree;
 import com.sun.source.tree.CompilationUnitTree;
 import com.sun.source.tree.ExpressionStatementTree;
 import com.sun.source.tree.IdentifierTree;
-import com.sun.source.tree.LambdaExpressionTree;
 import com.sun.source.tree.MemberSelectTree;
 import com.sun.source.tree.MethodInvocationTree;
 import com.sun.source.tree.MethodTree;
@@ -24,7 +23,6 @@ import com.sun.source.tree.Tree;
 import com.sun.source.util.SourcePositions;
 import com.sun.source.util.TreePath;
 import com.sun.source.util.TreePathScanner;
-import com.sun.source.util.TreeScanner;
 import com.sun.source.util.Trees;
 
 import javax.annotation.processing.AbstractProcessor;
@@ -422,7 +420,7 @@ public final class KioProcessor extends AbstractProcessor {
 
     /** An operation or task created as a statement and dropped is a bug: it would never run, or run unobserved. */
     private void checkUnawaited(FlowMethod f, FlowScan scan, Typer typer, CompilationUnitTree unit, List<Problem> problems) {
-        new TreeScanner<Void, Void>() {
+        new InPlaceScanner<Void, Void>() {
             @Override
             public Void visitExpressionStatement(ExpressionStatementTree s, Void v) {
                 if (s.getExpression() instanceof MethodInvocationTree mi && !scan.awaits.contains(mi)
@@ -435,16 +433,6 @@ public final class KioProcessor extends AbstractProcessor {
                     }
                 }
                 return super.visitExpressionStatement(s, v);
-            }
-
-            @Override
-            public Void visitLambdaExpression(LambdaExpressionTree l, Void v) {
-                return null;
-            }
-
-            @Override
-            public Void visitClass(ClassTree c, Void v) {
-                return null;
             }
         }.scan(f.tree().getBody(), null);
     }

@@ -282,21 +282,11 @@ final class Lowering {
      */
     private static boolean mayThrowAfterYield(ExpressionTree e) {
         boolean[] found = {false};
-        new TreeScanner<Void, Void>() {
+        new InPlaceScanner<Void, Void>() {
             @Override
             public Void visitTry(TryTree t, Void p) {
                 found[0] |= t.getFinallyBlock() != null || !t.getResources().isEmpty();
                 return super.visitTry(t, p);
-            }
-
-            @Override
-            public Void visitLambdaExpression(LambdaExpressionTree l, Void p) {
-                return null;
-            }
-
-            @Override
-            public Void visitClass(ClassTree c, Void p) {
-                return null;
             }
         }.scan(e, null);
         return found[0];

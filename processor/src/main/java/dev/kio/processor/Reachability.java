@@ -5,7 +5,6 @@ import java.util.List;
 import com.sun.source.tree.BlockTree;
 import com.sun.source.tree.BreakTree;
 import com.sun.source.tree.CaseTree;
-import com.sun.source.tree.ClassTree;
 import com.sun.source.tree.ContinueTree;
 import com.sun.source.tree.DoWhileLoopTree;
 import com.sun.source.tree.EnhancedForLoopTree;
@@ -13,7 +12,6 @@ import com.sun.source.tree.ExpressionTree;
 import com.sun.source.tree.ForLoopTree;
 import com.sun.source.tree.IfTree;
 import com.sun.source.tree.LabeledStatementTree;
-import com.sun.source.tree.LambdaExpressionTree;
 import com.sun.source.tree.LiteralTree;
 import com.sun.source.tree.ParenthesizedTree;
 import com.sun.source.tree.StatementTree;
@@ -22,7 +20,6 @@ import com.sun.source.tree.SynchronizedTree;
 import com.sun.source.tree.Tree;
 import com.sun.source.tree.TryTree;
 import com.sun.source.tree.WhileLoopTree;
-import com.sun.source.util.TreeScanner;
 
 /**
  * Whether a statement can complete normally (JLS 14.22), so the lowering never emits a statement
@@ -129,7 +126,7 @@ final class Reachability {
      * Looks for a break (or continue) that leaves the statement scanned: labelled with
      * {@code label}, or unlabelled and not inside a nested loop (or switch, for breaks).
      */
-    private static final class JumpFinder extends TreeScanner<Void, Integer> {
+    private static final class JumpFinder extends InPlaceScanner<Void, Integer> {
         private final boolean continues;
         private final String label;
         boolean found;
@@ -187,16 +184,6 @@ final class Reachability {
                 return scan(t.getFinallyBlock(), depth);
             }
             return super.visitTry(t, depth);
-        }
-
-        @Override
-        public Void visitLambdaExpression(LambdaExpressionTree t, Integer depth) {
-            return null;
-        }
-
-        @Override
-        public Void visitClass(ClassTree t, Integer depth) {
-            return null;
         }
     }
 }
