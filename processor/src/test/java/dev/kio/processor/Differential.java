@@ -202,7 +202,17 @@ final class Differential {
             throw new AssertionError("the generated handler does not compile cleanly:\n" + compiled.report() + "\n"
                     + numbered(source) + (flows.size() <= 3 ? "\n" + compiled.generatedSources() : ""));
         }
-        LoadedHandler handler = new LoadedHandler(compiled, HANDLER);
+        LoadedHandler handler;
+        try {
+            handler = new LoadedHandler(compiled, HANDLER);
+        } catch (LinkageError e) {
+            if (failsToLoadWithoutKio(source)) {
+                throw new JavacMiscompiled(e);
+            }
+            // An AssertionError, so that jqwik shrinks the program as for any other failure.
+            throw new AssertionError("the compiled handler does not load: " + e + "\n" + numbered(source)
+                    + (flows.size() <= 3 ? "\n" + compiled.generatedSources() : ""), e);
+        }
         List<String> failures = new ArrayList<>();
         // A pool of its own: a worker keeps finished frames for reuse, and with them the compiled classes.
         try (IoPool pool = IoPool.builder().workers(1).pin(false).start()) {
@@ -218,6 +228,57 @@ final class Differential {
         if (!failures.isEmpty()) {
             throw new AssertionError("generated state machine and direct mode differ:\n" + String.join("\n", failures)
                     + (flows.size() <= 3 ? "\n" + compiled.generatedSources() : ""));
+        }
+    }
+
+    /**
+     * Whether javac, with no processor at all, compiles the handler as written into a class the
+     * JVM refuses to load: then the fault is javac's, not kio's.
+     */
+    private static boolean failsToLoadWithoutKio(String source) throws ClassNotFoundException {
+        Compiled plain = Compiled.compile(java.util.Map.of(HANDLER, source), new NoProcessor());
+        if (!plain.success) {
+            return false;
+        }
+        try {
+            plain.loader().loadClass(HANDLER).getDeclaredMethods();
+            return false;
+        } catch (LinkageError e) {
+            return true;
+        }
+    }
+
+    /**
+     * javac compiled the handler's own source, as written and without kio, into a class the JVM
+     * refuses (JDK-8390354: a variable slot of a block that has ended, reused by a local
+     * declared in a switch case, is taken as assigned at a later case, so the stack map there
+     * is wrong). Nothing of kio's is at fault, and nothing of kio's can be run.
+     */
+    static final class JavacMiscompiled extends Exception {
+        JavacMiscompiled(LinkageError e) {
+            super("javac itself compiles the handler into a class that does not load: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Claims every annotation and does nothing: the handler compiles as plain Java, as with
+     * {@code -proc:none}, and {@code -Xlint:processing} finds no annotation left unclaimed.
+     */
+    private static final class NoProcessor extends javax.annotation.processing.AbstractProcessor {
+        @Override
+        public Set<String> getSupportedAnnotationTypes() {
+            return Set.of("*");
+        }
+
+        @Override
+        public javax.lang.model.SourceVersion getSupportedSourceVersion() {
+            return javax.lang.model.SourceVersion.latestSupported();
+        }
+
+        @Override
+        public boolean process(Set<? extends javax.lang.model.element.TypeElement> annotations,
+                javax.annotation.processing.RoundEnvironment round) {
+            return true;
         }
     }
 

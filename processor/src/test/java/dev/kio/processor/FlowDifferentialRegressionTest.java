@@ -1,5 +1,6 @@
 package dev.kio.processor;
 
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
@@ -505,5 +506,43 @@ class FlowDifferentialRegressionTest {
                     }
                 """;
         checkEach(flow, new int[] {1, 5, 0}, new int[] {1, 2, 0}, new int[] {1, 0, 0});
+    }
+
+    @Test
+    void aHandlerThatJavacItselfMiscompilesIsReportedAsJavacsFault() throws Exception {
+        // Found by FlowDifferentialTest: javac 17 to 25 give this handler's own method a stack map
+        // the verifier refuses (JDK-8390354), with or without kio. Where javac has the fix, the
+        // flow is checked like any other.
+        String flow = """
+                    @Flow
+                    public void f0(int a, int b) throws Exception {
+                        await(op(0));
+                        {
+                            int x;
+                            if (a > 0) {
+                                x = 1;
+                            } else {
+                                throw new IllegalStateException("t" + b);
+                            }
+                        }
+                        switch (b) {
+                        case 1:
+                            int n = 0;
+                            while (n++ < 1) {
+                                log(n);
+                            }
+                            break;
+                        default:
+                            if (a > 0) {
+                                log(a);
+                            }
+                        }
+                    }
+                """;
+        try {
+            check(flow, 1, 2, 0);
+        } catch (Differential.JavacMiscompiled e) {
+            assertInstanceOf(VerifyError.class, e.getCause());
+        }
     }
 }
