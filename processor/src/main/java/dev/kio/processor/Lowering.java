@@ -281,15 +281,8 @@ final class Lowering {
      * assigned to must keep its old value, so the yields go to a temporary, assigned after.
      */
     private static boolean mayThrowAfterYield(ExpressionTree e) {
-        boolean[] found = {false};
-        new InPlaceScanner<Void, Void>() {
-            @Override
-            public Void visitTry(TryTree t, Void p) {
-                found[0] |= t.getFinallyBlock() != null || !t.getResources().isEmpty();
-                return super.visitTry(t, p);
-            }
-        }.scan(e, null);
-        return found[0];
+        return InPlaceScanner.contains(e, t -> t instanceof TryTree tt && (tt.getFinallyBlock() != null
+                || !tt.getResources().isEmpty()));
     }
 
     private void collectSuppressions(com.sun.source.tree.ModifiersTree mods) {
@@ -1115,12 +1108,27 @@ final class Lowering {
         if (fin != null) {
             scopes.pop();
             start(fin.start, finallyBlock);
+            // A return inside the finally that it then drops (a throw caught, a jump) has written
+            // $ret already: the completion the finally resumes keeps the value it came with.
+            String kept = returnField != null && containsReturn(finallyBlock) ? "$ret" + fin.next.substring(4) : null;
+            if (kept != null) {
+                fields.put(kept, new Field(kept, fields.get(returnField).type(), fields.get(returnField).reference()));
+                emit(kept + " = " + returnField + ";");
+            }
             statement(finallyBlock);
             if (live) {
+                if (kept != null) {
+                    emit(returnField + " = " + kept + ";");
+                }
                 endFin(fin);
             }
         }
         startAfter(after, t);
+    }
+
+    /** Whether {@code t} holds a return of the flow's own (not one of a lambda or class inside it). */
+    private static boolean containsReturn(Tree t) {
+        return InPlaceScanner.contains(t, ReturnTree.class::isInstance);
     }
 
     private void endFin(Fin fin) {
@@ -1569,7 +1577,7 @@ final class Lowering {
         List<String> replacements = new ArrayList<>();
         Rewriter rewriter = new Rewriter(t, spans, replacements);
         rewriter.scan(t, 0);
-        rewriter.cancelExits();
+        rewriter.finishExits();
         StringBuilder b = new StringBuilder();
         int at = from;
         for (int i = 0; i < spans.size(); i++) {
@@ -1661,6 +1669,8 @@ final class Lowering {
         /** Jumps that record an exit, and the catch blocks that must forget a recorded exit. */
         private int exitsTaken;
         private final List<BlockTree> cancels = new ArrayList<>();
+        /** Copied finally blocks that can end normally with code inside that may record an exit or a return value. */
+        private final List<BlockTree> resumed = new ArrayList<>();
         /** Copied tries with a finally or resources around the code being scanned; those whose finally cannot end normally. */
         private int guards;
         private int abruptGuards;
@@ -1764,6 +1774,9 @@ final class Lowering {
                 finallies.push(f);
                 scan(t.getFinallyBlock(), p);
                 finallies.pop();
+                if (recordsExits(t.getFinallyBlock()) && Reachability.canCompleteNormally(t.getFinallyBlock())) {
+                    resumed.add(t.getFinallyBlock());
+                }
                 if (f.save != null) {
                     // The return value is kept too: a return in the try writes it before its finally runs.
                     String keepReturn = returnField == null ? ""
@@ -1812,20 +1825,47 @@ final class Lowering {
             throw new IllegalStateException("no loop or switch inside the copy for " + (isContinue ? "continue" : "break"));
         }
 
-        /** Clears the pending exit at the start of each catch that may have cut a jump short, once the exits are known. */
-        void cancelExits() {
-            if (exits.isEmpty()) {
-                return;
-            }
-            for (BlockTree b : cancels) {
-                int at = (int) positions.getStartPosition(unit, b) + 1;
-                int i = 0;
-                while (i < spans.size() && spans.get(i)[0] < at) {
-                    i++;
+        /**
+         * Once the exits are known: clears the pending exit at the start of each catch that may
+         * have cut a jump short; and around each copied finally that ends normally, keeps the exit
+         * and the return value it started with, which it resumes, whatever code inside it
+         * recorded and then dropped (a return whose throw was caught, say).
+         */
+        void finishExits() {
+            if (!exits.isEmpty()) {
+                for (BlockTree b : cancels) {
+                    insertFirst((int) positions.getStartPosition(unit, b) + 1, " " + exitVar() + " = -1;");
                 }
-                spans.add(i, new int[] {at, at});
-                replacements.add(i, " " + exitVar() + " = -1;");
             }
+            for (BlockTree b : resumed) {
+                boolean exit = guard >= 0;
+                boolean ret = returnField != null && containsReturn(b);
+                if (!exit && !ret) {
+                    continue;
+                }
+                String n = "$save" + nextSave++;
+                insertFirst((int) positions.getStartPosition(unit, b) + 1, " "
+                        + (exit ? "int " + n + " = " + exitVar() + "; " : "")
+                        + (ret ? fields.get(returnField).type() + " " + n + "Ret = " + returnField + "; " : ""));
+                insertFirst((int) positions.getEndPosition(unit, b) - 1, (exit ? exitVar() + " = " + n + "; " : "")
+                        + (ret ? returnField + " = " + n + "Ret; " : ""));
+            }
+        }
+
+        /** Inserts {@code code} at {@code at}, before any replacement that starts there. */
+        private void insertFirst(int at, String code) {
+            int i = 0;
+            while (i < spans.size() && spans.get(i)[0] < at) {
+                i++;
+            }
+            spans.add(i, new int[] {at, at});
+            replacements.add(i, code);
+        }
+
+        /** Whether {@code block} holds code that may record an exit or a return value: a return, a jump or a try. */
+        private static boolean recordsExits(BlockTree block) {
+            return InPlaceScanner.contains(block, t -> t instanceof ReturnTree || t instanceof BreakTree
+                    || t instanceof ContinueTree || t instanceof TryTree);
         }
 
         @Override

@@ -545,4 +545,35 @@ class FlowDifferentialRegressionTest {
             assertInstanceOf(VerifyError.class, e.getCause());
         }
     }
+
+    @Test
+    void returnDroppedInsideAFinallyLeavesThePendingReturnItsValue() throws Exception {
+        // The inner return wrote the return value before its finally threw; the throw was caught,
+        // the outer finally ended normally and the outer return went on with the inner value.
+        // Copied (no await in the statement) and lowered (an await in the outer finally).
+        String flow = """
+                    @Flow
+                    public int f0(int a, int b) throws Exception {
+                        %s
+                        try {
+                            return log(a);
+                        } finally {
+                            %s
+                            try {
+                                try {
+                                    return log(b);
+                                } finally {
+                                    if (b > 0) {
+                                        throw new ArithmeticException("ar" + b);
+                                    }
+                                }
+                            } catch (ArithmeticException e) {
+                                note(describe(e));
+                            }
+                        }
+                    }
+                """;
+        checkEach(flow.formatted("await(op(0));", ""), new int[] {1, 2, 0}, new int[] {1, -2, 0});
+        checkEach(flow.formatted("", "await(op(0));"), new int[] {1, 2, 0}, new int[] {1, -2, 0});
+    }
 }
