@@ -1838,7 +1838,7 @@ final class Lowering {
                 }
             }
             for (BlockTree b : resumed) {
-                boolean exit = guard >= 0;
+                boolean exit = !exits.isEmpty();
                 boolean ret = returnField != null && containsReturn(b);
                 if (!exit && !ret) {
                     continue;

@@ -576,4 +576,31 @@ class FlowDifferentialRegressionTest {
         checkEach(flow.formatted("await(op(0));", ""), new int[] {1, 2, 0}, new int[] {1, -2, 0});
         checkEach(flow.formatted("", "await(op(0));"), new int[] {1, 2, 0}, new int[] {1, -2, 0});
     }
+
+    @Test
+    void finallyWithAReturnInsideACopyWhoseExitsAllEndInAThrowingFinallyCompiles() throws Exception {
+        // The outer finally cannot end normally, so no jump records an exit and the copy has no
+        // exit variable: the inner finally kept one anyway.
+        String flow = """
+                    @Flow
+                    @SuppressWarnings("finally")
+                    public int f0(int a, int b) throws Exception {
+                        await(op(0));
+                        try {
+                            try {
+                                if (a > 0) {
+                                    return log(1);
+                                }
+                            } finally {
+                                if (b > 0) {
+                                    return log(2);
+                                }
+                            }
+                        } finally {
+                            throw new IllegalStateException("t" + a);
+                        }
+                    }
+                """;
+        checkEach(flow, new int[] {1, 1, 0}, new int[] {1, -1, 0}, new int[] {-1, -1, 0});
+    }
 }
