@@ -184,6 +184,7 @@ final class Lowering {
     private int nextCopy;
     private int nextGuard;
     private int nextSave;
+    private Set<VariableTree> capturedLocals;
     private int nextLoop;
     /** Set while a loop's first state starts: the state falling into it must store its number. */
     private boolean enteringLoop;
@@ -1126,6 +1127,44 @@ final class Lowering {
         startAfter(after, t);
     }
 
+    /** The flow's locals that a lambda or a class body in it refers to. */
+    private Set<VariableTree> capturedLocals() {
+        if (capturedLocals == null) {
+            Set<VariableTree> captured = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+            new TreeScanner<Void, Integer>() {
+                @Override
+                public Void visitIdentifier(IdentifierTree id, Integer depth) {
+                    if (depth > 0 && scan.bindings.get(id) instanceof FlowScan.Local l) {
+                        captured.add(l.decl());
+                    }
+                    return null;
+                }
+
+                @Override
+                public Void visitLambdaExpression(LambdaExpressionTree l, Integer depth) {
+                    return super.visitLambdaExpression(l, depth + 1);
+                }
+
+                @Override
+                public Void visitClass(ClassTree c, Integer depth) {
+                    return super.visitClass(c, depth + 1);
+                }
+            }.scan(flow.tree().getBody(), 0);
+            capturedLocals = captured;
+        }
+        return capturedLocals;
+    }
+
+    /** Java's default value for a variable of the type written {@code type}. */
+    private static String defaultValue(String type) {
+        return switch (type) {
+            case "boolean" -> "false";
+            case "char" -> "'\\0'";
+            case "byte", "short", "int", "long", "float", "double" -> "0";
+            default -> "null";
+        };
+    }
+
     /** Whether {@code t} holds a return of the flow's own (not one of a lambda or class inside it). */
     private static boolean containsReturn(Tree t) {
         return InPlaceScanner.contains(t, ReturnTree.class::isInstance);
@@ -1664,6 +1703,7 @@ final class Lowering {
         private final Map<String, String> copies = new HashMap<>();
         /** The code of each jump that leaves through a copied finally or resource, run after the copy. */
         final List<String> exits = new ArrayList<>();
+        private String assignedForJavac;
         /** Numbers the label (and variable) of this copy's exits once it has any; -1 until then. */
         private int guard = -1;
         /** Jumps that record an exit, and the catch blocks that must forget a recorded exit. */
@@ -1735,7 +1775,7 @@ final class Lowering {
             }
             if (abruptGuards > 0) {
                 // A finally on the way that cannot complete normally throws or jumps instead: this jump never happens.
-                return "break " + exitLabel() + ";";
+                return assignedForJavac() + "break " + exitLabel() + ";";
             }
             int k = exits.indexOf(jump);
             if (k < 0) {
@@ -1743,7 +1783,40 @@ final class Lowering {
                 exits.add(jump);
             }
             exitsTaken++;
-            return exitVar() + " = " + k + "; break " + exitLabel() + ";";
+            return assignedForJavac() + exitVar() + " = " + k + "; break " + exitLabel() + ";";
+        }
+
+        /**
+         * Assignments, with a default value, of the locals declared before the copy without a
+         * value that the copy assigns: a break out of the copy reaches the code after it, for
+         * javac, which then cannot tell they are assigned there. Never read: the break only
+         * leaves to the exit dispatched right after, which moves to another state. Locals that a
+         * lambda or class captures, or declared final, are left out (they must stay assigned once).
+         */
+        private String assignedForJavac() {
+            if (assignedForJavac == null) {
+                StringBuilder b = new StringBuilder();
+                Set<VariableTree> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+                int from = (int) positions.getStartPosition(unit, root);
+                int to = (int) positions.getEndPosition(unit, root);
+                new InPlaceScanner<Void, Void>() {
+                    @Override
+                    public Void visitAssignment(AssignmentTree a, Void p) {
+                        if (a.getVariable() instanceof IdentifierTree id && scan.bindings.get(id) instanceof FlowScan.Local l) {
+                            VariableTree v = l.decl();
+                            int at = (int) positions.getStartPosition(unit, v);
+                            if ((at < from || at >= to) && v.getInitializer() == null && !hoisted.contains(v)
+                                    && !flow.tree().getParameters().contains(v) && !capturedLocals().contains(v)
+                                    && !v.getModifiers().getFlags().contains(Modifier.FINAL) && seen.add(v)) {
+                                b.append(localName(v)).append(" = ").append(defaultValue(text(v.getType()))).append("; ");
+                            }
+                        }
+                        return super.visitAssignment(a, p);
+                    }
+                }.scan(root, null);
+                assignedForJavac = b.toString();
+            }
+            return assignedForJavac;
         }
 
         @Override

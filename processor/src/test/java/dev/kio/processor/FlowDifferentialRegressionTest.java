@@ -603,4 +603,35 @@ class FlowDifferentialRegressionTest {
                 """;
         checkEach(flow, new int[] {1, 1, 0}, new int[] {1, -1, 0}, new int[] {-1, -1, 0});
     }
+
+    @Test
+    void localAssignedInACopiedStatementThatAReturnMayLeaveIsDefinitelyAssignedAfterIt() throws Exception {
+        // The copy's exits break out of it to their dispatch after it: javac saw a path on which
+        // x0, assigned inside, was not, and refused the read after the copy.
+        String flow = """
+                    @Flow
+                    public int f0(int a, int b) throws Exception {
+                        await(op(0));
+                        int x0;
+                        char c;
+                        if (a > 0) {
+                            try {
+                                if (b > 0) {
+                                    return 1;
+                                }
+                            } finally {
+                                log(a);
+                            }
+                            x0 = 9;
+                            c = 'y';
+                        } else {
+                            x0 = 2;
+                            c = 'n';
+                        }
+                        note("" + c);
+                        return log(x0);
+                    }
+                """;
+        checkEach(flow, new int[] {1, -1, 0}, new int[] {1, 1, 0}, new int[] {-1, 1, 0});
+    }
 }
