@@ -711,6 +711,11 @@ final class Lowering {
         String mods = v.getModifiers() != null && positions.getStartPosition(unit, v.getModifiers()) >= 0
                 && positions.getEndPosition(unit, v.getModifiers()) > positions.getStartPosition(unit, v.getModifiers())
                 ? text(v.getModifiers()) + " " : "";
+        if (v.getInitializer() == null && v.getModifiers().getFlags().contains(Modifier.FINAL) && !capturedLocals().contains(v)) {
+            // A copied statement's exits may assign it once more, for javac (Rewriter.assignedForJavac);
+            // the source, final as written, has passed javac's checks already. Annotations stay.
+            mods = v.getModifiers().getAnnotations().stream().map(a -> text(a) + " ").collect(java.util.stream.Collectors.joining());
+        }
         String type = v.getType() == null ? "var" : text(v.getType());
         String init = v.getInitializer() == null ? "" : " = " + value(v.getInitializer());
         // A block that ended just before is braced first: the braces move the code after it, where
@@ -1791,7 +1796,8 @@ final class Lowering {
          * value that the copy assigns: a break out of the copy reaches the code after it, for
          * javac, which then cannot tell they are assigned there. Never read: the break only
          * leaves to the exit dispatched right after, which moves to another state. Locals that a
-         * lambda or class captures, or declared final, are left out (they must stay assigned once).
+         * lambda or class captures are left out (they must stay assigned once); final ones that
+         * none captures are declared without final in the generated code.
          */
         private String assignedForJavac() {
             if (assignedForJavac == null) {
@@ -1807,7 +1813,7 @@ final class Lowering {
                             int at = (int) positions.getStartPosition(unit, v);
                             if ((at < from || at >= to) && v.getInitializer() == null && !hoisted.contains(v)
                                     && !flow.tree().getParameters().contains(v) && !capturedLocals().contains(v)
-                                    && !v.getModifiers().getFlags().contains(Modifier.FINAL) && seen.add(v)) {
+                                    && seen.add(v)) {
                                 b.append(localName(v)).append(" = ").append(defaultValue(text(v.getType()))).append("; ");
                             }
                         }

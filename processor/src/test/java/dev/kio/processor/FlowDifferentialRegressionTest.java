@@ -613,7 +613,7 @@ class FlowDifferentialRegressionTest {
                     public int f0(int a, int b) throws Exception {
                         await(op(0));
                         int x0;
-                        char c;
+                        final char c;
                         if (a > 0) {
                             try {
                                 if (b > 0) {
