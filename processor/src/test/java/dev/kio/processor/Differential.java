@@ -5,6 +5,7 @@ import static dev.kio.Flows.await;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -15,6 +16,11 @@ import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+
+import javax.annotation.processing.AbstractProcessor;
+import javax.annotation.processing.RoundEnvironment;
+import javax.lang.model.SourceVersion;
+import javax.lang.model.element.TypeElement;
 
 import dev.kio.OpException;
 import dev.kio.Task;
@@ -236,7 +242,7 @@ final class Differential {
      * JVM refuses to load: then the fault is javac's, not kio's.
      */
     private static boolean failsToLoadWithoutKio(String source) throws ClassNotFoundException {
-        Compiled plain = Compiled.compile(java.util.Map.of(HANDLER, source), new NoProcessor());
+        Compiled plain = Compiled.compile(Map.of(HANDLER, source), new NoProcessor());
         if (!plain.success) {
             return false;
         }
@@ -264,20 +270,19 @@ final class Differential {
      * Claims every annotation and does nothing: the handler compiles as plain Java, as with
      * {@code -proc:none}, and {@code -Xlint:processing} finds no annotation left unclaimed.
      */
-    private static final class NoProcessor extends javax.annotation.processing.AbstractProcessor {
+    private static final class NoProcessor extends AbstractProcessor {
         @Override
         public Set<String> getSupportedAnnotationTypes() {
             return Set.of("*");
         }
 
         @Override
-        public javax.lang.model.SourceVersion getSupportedSourceVersion() {
-            return javax.lang.model.SourceVersion.latestSupported();
+        public SourceVersion getSupportedSourceVersion() {
+            return SourceVersion.latestSupported();
         }
 
         @Override
-        public boolean process(Set<? extends javax.lang.model.element.TypeElement> annotations,
-                javax.annotation.processing.RoundEnvironment round) {
+        public boolean process(Set<? extends TypeElement> annotations, RoundEnvironment round) {
             return true;
         }
     }
